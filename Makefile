@@ -1,0 +1,44 @@
+# The two commands: `make run` and `make test` (both work on a fresh clone).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck imports unit bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## make run: install, then serve the API with the demo provider feeds on http://$(HOST):$(PORT)
+run: $(STAMP)
+	FUNFLIGHTS_DEMO=true $(BIN)/funflights serve --host $(HOST) --port $(PORT)
+
+## make test: ruff, mypy --strict, import-linter, then every test suite
+test: lint typecheck imports unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+## make bench: the GET /routes benchmarks (figures printed, nothing asserted)
+bench: $(STAMP)
+	$(BIN)/python bench/routes_bench.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build src/*.egg-info

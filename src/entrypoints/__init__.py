@@ -1,0 +1,1 @@
+"""Entrypoints: the core wired to the world (HTTP API, CLI), composed in ``bootstrap``."""

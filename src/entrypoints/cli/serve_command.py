@@ -1,0 +1,40 @@
+"""``funflights serve``: the HTTP API under uvicorn."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+import uvicorn
+
+from entrypoints.bootstrap import bootstrap
+from entrypoints.cli.settings_option import fail_on_provider_file, load_settings
+from entrypoints.http.app import create_app
+from entrypoints.provider_file import ProviderFileError
+
+
+@click.command()
+@click.option("--host", help="Address to bind (default: FUNFLIGHTS_HOST or 127.0.0.1).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port (default: FUNFLIGHTS_PORT or 8000)."
+)
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the API (and, with FUNFLIGHTS_DEMO=true, the demo provider feeds)."""
+    settings = load_settings(host=host, port=port)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL at INFO; provider URLs may carry credentials.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        container = bootstrap(settings)
+    except ProviderFileError as exc:
+        raise fail_on_provider_file(exc) from None
+    click.echo(f"FunWithFlights API on http://{settings.host}:{settings.port} (OpenAPI at /schema)")
+    uvicorn.run(
+        create_app(container),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )

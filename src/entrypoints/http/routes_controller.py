@@ -1,0 +1,126 @@
+"""``GET /routes`` (the aggregated catalogue) and ``GET /routes/status``."""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.datastructures import ResponseHeader
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+
+from entrypoints.http.problems import problem_responses
+from entrypoints.http.route_json import RouteJsonCache
+from entrypoints.http.wire import RouteOut, RoutesStatusOut
+from funflights_core.route_catalogue import RouteCatalogue
+from funflights_core.route_query import MAX_PAGE_SIZE, RouteQuery
+
+_CODE = r"^[A-Za-z0-9_.-]{1,16}$"
+
+ROUTE_HEADERS = [
+    ResponseHeader(
+        name="X-Routes-Status",
+        description="complete (every provider answered), partial (some failed: see "
+        "X-Routes-Failed-Providers) or unavailable (none answered; the list is empty).",
+        documentation_only=True,
+    ),
+    ResponseHeader(
+        name="X-Routes-Failed-Providers",
+        description="Comma-separated names of the providers that failed in the last refresh.",
+        documentation_only=True,
+        required=False,
+    ),
+    ResponseHeader(
+        name="X-Total-Count",
+        description="How many routes match the filters, before limit/offset.",
+        documentation_only=True,
+    ),
+    ResponseHeader(
+        name="X-Routes-Refreshed-At",
+        description="When the aggregated routes were last refreshed (RFC 3339).",
+        documentation_only=True,
+    ),
+]
+
+
+class RoutesController(Controller):
+    """The aggregated route catalogue of every provider."""
+
+    path = "/routes"
+    tags = ["routes"]
+
+    @get(
+        "/",
+        summary="Aggregated routes of every provider",
+        description="One object per (airline, source, destination, stops), with the providers' "
+        "field names plus `providers`. Filters combine with AND; codes are case-insensitive. "
+        "When a provider fails the result is partial and the headers name the failed "
+        "providers; when all fail it is an empty list flagged `unavailable`.",
+        response_headers=ROUTE_HEADERS,
+        responses=problem_responses(400),
+    )
+    async def list_routes(
+        self,
+        catalogue: NamedDependency[RouteCatalogue],
+        route_json: NamedDependency[RouteJsonCache],
+        airline: Annotated[
+            str | None, Parameter(description="Airline code, e.g. `BA`.", pattern=_CODE)
+        ] = None,
+        source: Annotated[
+            str | None, Parameter(description="Source airport code, e.g. `JFK`.", pattern=_CODE)
+        ] = None,
+        destination: Annotated[
+            str | None, Parameter(description="Destination airport code.", pattern=_CODE)
+        ] = None,
+        max_stops: Annotated[
+            int | None,
+            Parameter(
+                description="Only routes with at most this many stops.",
+                ge=0,
+                schema_extra={"minimum": 0},
+            ),
+        ] = None,
+        limit: Annotated[
+            int | None,
+            Parameter(
+                description="Page size (all matching routes when absent).",
+                ge=1,
+                le=MAX_PAGE_SIZE,
+                schema_extra={"minimum": 1, "maximum": MAX_PAGE_SIZE},
+            ),
+        ] = None,
+        offset: Annotated[int, Parameter(description="Routes to skip.", ge=0)] = 0,
+    ) -> Response[list[RouteOut]]:
+        """The routes matching the filters, in (airline, source, destination, stops) order."""
+        query = RouteQuery(
+            airline=airline,
+            source=source,
+            destination=destination,
+            max_stops=max_stops,
+            limit=limit,
+            offset=offset,
+        )
+        snapshot = await catalogue.current()
+        page = snapshot.routes.select(query)
+        headers = {
+            "X-Routes-Status": str(snapshot.completeness),
+            "X-Total-Count": str(page.total),
+            "X-Routes-Refreshed-At": snapshot.refreshed_at.isoformat(),
+        }
+        if snapshot.failed:
+            headers["X-Routes-Failed-Providers"] = ",".join(o.provider for o in snapshot.failed)
+        # Pre-encoded JSON, inserted verbatim by the serializer; the annotation documents
+        # the shape it has once decoded.
+        body = cast("list[RouteOut]", msgspec.Raw(route_json.array(snapshot.routes, page.routes)))
+        return Response(body, headers=headers)
+
+    @get(
+        "/status",
+        summary="Provider status of the aggregated routes",
+        description="Last refresh time, route count, and per provider: records, dropped "
+        "records by reason, error, latency and circuit-breaker state.",
+    )
+    async def routes_status(self, catalogue: NamedDependency[RouteCatalogue]) -> RoutesStatusOut:
+        """Where the aggregated routes came from, and what failed."""
+        return RoutesStatusOut.of(catalogue.latest, stale=catalogue.is_stale())

@@ -1,0 +1,25 @@
+"""A route in the aggregated catalogue: one per (airline, source, destination, stops)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from funflights_core.route_record import RouteKey
+
+
+class Route(NamedTuple):
+    """A route merged from every provider that offers it (a NamedTuple: see docs/adr/0004)."""
+
+    airline: str
+    source_airport: str
+    destination_airport: str
+    stops: int
+    code_share: bool
+    equipment: str
+    """Aircraft codes of every provider, space-separated, first-seen order ("" when none)."""
+    providers: tuple[str, ...]
+
+    @property
+    def key(self) -> RouteKey:
+        """The identity of the route."""
+        return (self[0], self[1], self[2], self[3])

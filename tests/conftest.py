@@ -1,0 +1,93 @@
+"""Shared fixtures: an app over in-memory providers (no network, no sleeping)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import punq
+import pytest
+from litestar import Litestar
+
+from adapters.clocks import ManualClock
+from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+from funflights_core.circuit_breaker import CircuitBreaker
+from funflights_core.route_catalogue import ProviderSource, RouteCatalogue
+from funflights_core.route_provider import ProviderProfile
+
+
+def route(
+    airline: str,
+    source: str,
+    destination: str,
+    *,
+    stops: int = 0,
+    code_share: str = "",
+    equipment: str | None = "320",
+) -> dict[str, object]:
+    """One record in the providers' wire format."""
+    return {
+        "airline": airline,
+        "sourceAirport": source,
+        "destinationAirport": destination,
+        "codeShare": code_share,
+        "stops": stops,
+        "equipment": equipment,
+    }
+
+
+FLIGHTS1 = [
+    route("BA", "LHR", "JFK", equipment="744 777"),
+    route("AA", "JFK", "LAX", code_share="Y", equipment="321"),
+    route("AA", "JFK", "LAX", stops=1, equipment="321"),
+    route("DL", "ATL", "LAX", equipment=None),
+]
+FLIGHTS2 = [
+    route("BA", "LHR", "JFK", code_share="Y", equipment="380 744"),
+    route("B6", "JFK", "BOS", equipment="E90"),
+    {"airline": "", "sourceAirport": "JFK", "destinationAirport": "BOS", "stops": 0},
+]
+
+
+def fake_container(
+    providers: dict[str, InMemoryRouteFeed],
+    *,
+    clock: ManualClock | None = None,
+    settings: Settings | None = None,
+) -> punq.Container:
+    """A container like bootstrap's, over in-memory providers."""
+    clock = clock or ManualClock()
+    catalogue = RouteCatalogue(
+        [
+            ProviderSource(
+                ProviderProfile(name, priority),
+                provider,
+                CircuitBreaker(failure_threshold=3, reset_after_s=30, clock=clock),
+            )
+            for priority, (name, provider) in enumerate(providers.items(), start=1)
+        ],
+        clock=clock,
+        max_age_s=300,
+    )
+    container = punq.Container()
+    container.register(Settings, instance=settings or Settings())
+    container.register(RouteCatalogue, instance=catalogue)
+    container.register(httpx.AsyncClient, instance=httpx.AsyncClient())
+    return container
+
+
+AppFactory = Callable[..., Litestar]
+
+
+@pytest.fixture
+def feeds() -> dict[str, InMemoryRouteFeed]:
+    """Two overlapping in-memory feeds."""
+    return {"flights1": InMemoryRouteFeed(FLIGHTS1), "flights2": InMemoryRouteFeed(FLIGHTS2)}
+
+
+@pytest.fixture
+def app(feeds: dict[str, InMemoryRouteFeed]) -> Litestar:
+    """The HTTP app over the two in-memory feeds, refreshed on first use."""
+    return create_app(fake_container(feeds), refresh_in_background=False)
