@@ -45,9 +45,9 @@ def build_provider(
 ) -> RouteProvider:
     """The adapter for one configured provider, chosen by its URL scheme."""
     decoder = RoutesJsonDecoder(config.fields)
-    if config.url.startswith("bundled:"):
+    if config.kind == "bundled":
         return BundledRouteFeed(name=config.url.removeprefix("bundled:"), decoder=decoder)
-    if config.url.startswith("file:"):
+    if config.kind == "file":
         return FileRouteFeed(path=config.file_path(base_dir), decoder=decoder)
     return HttpRouteFeed(
         url=config.url,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -40,23 +40,50 @@ class ProviderConfig(BaseModel):
     retries: int = Field(2, ge=0, le=10)
     enabled: bool = True
     circuit_failures: int = Field(3, ge=1, le=100)
-    circuit_reset_s: float = Field(30.0, gt=0, le=86_400)
+    # Longer than the default refresh interval (300 s), or an open circuit would always be
+    # half-open again by the next refresh and never spare the failing provider a call.
+    circuit_reset_s: float = Field(900.0, gt=0, le=86_400)
     fields: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("url")
     @classmethod
     def _known_scheme(cls, url: str) -> str:
-        scheme = urlsplit(url).scheme
+        # urlsplit lower-cases the scheme, so "FILE:routes.json" is a file URL; the URL is
+        # returned with its scheme in lower case so that nothing downstream has to care.
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme
         if scheme in ("http", "https"):
-            if not urlsplit(url).hostname:
+            if not parts.hostname:
                 raise ValueError("an http(s) URL needs a host")
         elif scheme == "bundled":
-            feed = url.removeprefix("bundled:")
+            feed = parts.path
             if feed not in DEMO_FEEDS:
                 raise ValueError(f"bundled feeds are {', '.join(DEMO_FEEDS)}, not {feed!r}")
-        elif scheme != "file":
+        elif scheme == "file":
+            if parts.netloc not in ("", "localhost"):
+                raise ValueError(
+                    f"a file URL names a local path, not a host ({parts.netloc!r}); "
+                    "write file:routes.json or file:///absolute/path.json"
+                )
+            if not parts.path or parts.path.endswith("/"):
+                raise ValueError("a file URL needs the path of a file")
+        else:
             raise ValueError("use an http://, https://, file: or bundled: URL")
-        return url
+        return urlunsplit(parts) if scheme != "file" else f"file:{parts.path}"
+
+    @model_validator(mode="after")
+    def _bundled_feeds_use_their_own_names(self) -> ProviderConfig:
+        if self.kind == "bundled" and self.fields:
+            raise ValueError("bundled feeds use the route field names; remove [fields]")
+        return self
+
+    @property
+    def kind(self) -> Literal["http", "file", "bundled"]:
+        """Which adapter reads this provider: over HTTP, from a local file, or bundled data."""
+        scheme = urlsplit(self.url).scheme
+        if scheme in ("file", "bundled"):
+            return scheme  # type: ignore[return-value]
+        return "http"
 
     @field_validator("fields")
     @classmethod
@@ -72,11 +99,22 @@ class ProviderConfig(BaseModel):
             if not provider_name.strip():
                 raise ValueError(f"the provider's name for {field!r} is empty")
             canonical[field] = provider_name
+        # Two route fields read from one feed field would make every record ambiguous.
+        wire_names = {field: canonical.get(field, field) for field in ROUTE_FIELDS}
+        readers: dict[str, list[str]] = {}
+        for field, wire in wire_names.items():
+            readers.setdefault(wire, []).append(field)
+        for wire, route_fields in readers.items():
+            if len(route_fields) > 1:
+                raise ValueError(
+                    f"the feed field {wire!r} would be read as both "
+                    f"{' and '.join(repr(f) for f in route_fields)}; map each to its own field"
+                )
         return canonical
 
     def file_path(self, base: Path) -> Path:
         """The local path of a ``file:`` URL, relative ones taken from ``base``."""
-        path = Path(urlsplit(self.url).path)
+        path = Path(unquote(urlsplit(self.url).path))
         return path if path.is_absolute() else base / path
 
 
@@ -93,6 +131,8 @@ class ProviderFile(BaseModel):
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ValueError(f"provider names must be unique; repeated: {', '.join(repeated)}")
+        if not self.enabled:
+            raise ValueError("no provider is enabled; set enabled = true on at least one")
         return self
 
     @property

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_lock = threading.Lock()
+_bursts = 0
+_resume = False
 
 
 @contextmanager
@@ -13,13 +18,20 @@ def garbage_collection_paused() -> Iterator[None]:
 
     Every few hundred allocations the collector would walk the growing heap of records it
     can never free, which triples the cost of decoding and aggregating a large feed. The
-    objects made here hold no reference cycles, so pausing loses nothing; the collector is
-    resumed (if it was running) when the burst ends.
+    objects made here hold no reference cycles, so pausing loses nothing. Bursts run in
+    worker threads and may overlap: the collector is resumed (if it was running before the
+    first) only when the last one ends.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _bursts, _resume
+    with _lock:
+        if _bursts == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _bursts += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _lock:
+            _bursts -= 1
+            if _bursts == 0 and _resume:
+                gc.enable()

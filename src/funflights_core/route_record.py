@@ -60,8 +60,9 @@ def _stops(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value if value >= 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    # isascii: "²".isdigit() is True, yet int("²") raises.
+    if isinstance(value, str) and (digits := value.strip()).isascii() and digits.isdigit():
+        return int(digits)
     return None
 
 

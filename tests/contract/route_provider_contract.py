@@ -216,12 +216,6 @@ class RouteProviderContract(abc.ABC):
         }
         assert batch.dropped_total == 9
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=ValueError,
-        reason="BUG route_record._stops: '²'.isdigit() is True but int('²') raises "
-        "ValueError, so one odd record makes the whole fetch raise instead of dropping it",
-    )
     async def test_non_ascii_digit_stops_is_dropped_not_raised(self) -> None:
         batch = await self.fetch([VALID_RECORD, wire(stops="²")])
 

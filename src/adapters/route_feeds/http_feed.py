@@ -54,7 +54,10 @@ class HttpRouteFeed:
         """Fetch and decode the feed, or raise ``ProviderUnavailable`` saying why."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
-            wait=wait_exponential_jitter(initial=self._backoff_s, max=10 * self._backoff_s),
+            # Jitter in proportion to the backoff: tenacity's default adds up to a whole second.
+            wait=wait_exponential_jitter(
+                multiplier=self._backoff_s, max=10 * self._backoff_s, jitter=self._backoff_s
+            ),
             retry=retry_if_exception_type(_Transient),
             sleep=self._sleep,
             reraise=True,
@@ -76,6 +79,12 @@ class HttpRouteFeed:
             raise _Transient(f"timed out after {self._timeout_s:g}s") from None
         except httpx.TransportError as exc:
             raise _Transient(f"connection failed ({type(exc).__name__})") from None
+        except httpx.TooManyRedirects:
+            raise ProviderUnavailable("too many redirects (not retried)") from None
+        except httpx.DecodingError:
+            raise ProviderUnavailable("response body could not be decoded (not retried)") from None
+        except httpx.HTTPError as exc:
+            raise ProviderUnavailable(f"HTTP error ({type(exc).__name__}, not retried)") from None
         status = response.status_code
         if status == 429 or status >= 500:
             raise _Transient(f"HTTP {status} from provider")

@@ -32,7 +32,9 @@ def _kind(value: object) -> str:
         return "a string"
     if value is None:
         return "null"
-    return f"a {type(value).__name__}"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
 
 
 class RoutesJsonDecoder:

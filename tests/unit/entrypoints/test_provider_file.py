@@ -46,7 +46,7 @@ enabled = false
 
 def provider(name: str | None = "alpha", **fields: object) -> str:
     """One ``[[providers]]`` table; pass a field (or the name) as None to leave it out."""
-    values: dict[str, object] = {"name": name, "url": "bundled:flights1", "priority": 1}
+    values: dict[str, object] = {"name": name, "url": "file:routes.json", "priority": 1}
     values.update(fields)
     lines = ["[[providers]]"]
     for key, value in values.items():
@@ -79,7 +79,7 @@ def test_valid_file_is_parsed() -> None:
     assert partner.url == "file:data/partner.json"
     assert partner.priority == 3
     assert (partner.timeout_s, partner.retries, partner.enabled) == (5.0, 2, True)
-    assert (partner.circuit_failures, partner.circuit_reset_s) == (3, 30.0)
+    assert (partner.circuit_failures, partner.circuit_reset_s) == (3, 900.0)
     assert partner.format == "routes-json"
     assert demo.enabled is False
 
@@ -277,12 +277,6 @@ def test_file_path_resolves_relative_paths_against_base(url: str, expected: str)
     assert config.file_path(Path("base")) == Path(expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG ProviderConfig.file_path does not percent-decode: Path.as_uri() of a path "
-    "with a space ('file:///srv/my%20routes.json') reads 'my%20routes.json'",
-)
 def test_file_path_decodes_percent_escapes() -> None:
     path = Path("/srv/my routes.json")
     config = ProviderConfig(name="f", url=path.as_uri(), priority=1)
@@ -290,11 +284,6 @@ def test_file_path_decodes_percent_escapes() -> None:
     assert config.file_path(Path("base")) == path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG ProviderConfig accepts 'file://routes.json' (host 'routes.json', empty "
-    "path): the host is ignored and the provider reads the base folder itself",
-)
 def test_file_url_with_a_host_and_no_path_is_rejected() -> None:
     message = problem(provider("alpha", url="file://routes.json"))
 
@@ -323,3 +312,60 @@ def test_demo_providers_bundled_or_over_http() -> None:
         "http://127.0.0.1:8000/demo/provider/flights1",
         "http://127.0.0.1:8000/demo/provider/flights2",
     ]
+
+
+def test_two_route_fields_read_from_one_feed_field_are_rejected() -> None:
+    text = provider() + '[providers.fields]\nfrom = "code"\nairline = "code"\n'
+
+    message = problem(text)
+
+    assert "provider 'alpha' (providers[0]), field fields:" in message
+    assert "'code' would be read as both 'airline' and 'sourceAirport'" in message
+
+
+def test_mapping_onto_another_fields_own_name_is_rejected() -> None:
+    # sourceAirport read from "destinationAirport", which destinationAirport still reads too.
+    text = provider() + '[providers.fields]\nfrom = "destinationAirport"\n'
+
+    assert "'destinationAirport' would be read as both" in problem(text)
+
+
+def test_swapping_two_field_names_is_allowed() -> None:
+    text = provider() + ('[providers.fields]\nfrom = "destinationAirport"\nto = "sourceAirport"\n')
+
+    [config] = parse_provider_file(text).providers
+
+    assert config.fields == {
+        "sourceAirport": "destinationAirport",
+        "destinationAirport": "sourceAirport",
+    }
+
+
+def test_a_file_with_every_provider_disabled_is_rejected() -> None:
+    message = problem(provider("a", enabled=False) + provider("b", enabled=False, priority=2))
+
+    assert "no provider is enabled" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "kind", "normalised"),
+    [
+        ("FILE:routes.json", "file", "file:routes.json"),
+        ("File:///srv/routes.json", "file", "file:/srv/routes.json"),
+        ("file://localhost/srv/routes.json", "file", "file:/srv/routes.json"),
+        ("BUNDLED:flights2", "bundled", "bundled:flights2"),
+        ("HTTPS://feeds.example.com/a", "http", "https://feeds.example.com/a"),
+    ],
+)
+def test_url_schemes_are_case_insensitive(url: str, kind: str, normalised: str) -> None:
+    config = ProviderConfig(name="f", url=url, priority=1)
+
+    assert (config.kind, config.url) == (kind, normalised)
+
+
+def test_a_field_mapping_on_a_bundled_feed_is_rejected() -> None:
+    text = provider("alpha", url="bundled:flights1") + '[providers.fields]\nfrom = "origin"\n'
+
+    message = problem(text)
+
+    assert "provider 'alpha' (providers[0]): bundled feeds use the route field names" in message
