@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from functools import partial
+from itertools import repeat
+from operator import add, itemgetter
 
 import attrs
 
 from funflights_core.route import Route
 from funflights_core.route_record import RouteKey, RouteRecord
+
+_record_key = itemgetter(0, 1, 2, 3)
+"""RouteRecord.key without a Python-level call: (airline, source, destination, stops)."""
+
+_new_route = partial(tuple.__new__, Route)
 
 
 @attrs.frozen
@@ -30,7 +37,7 @@ def _union(first: str, second: str) -> str:
 
 
 def _one_per_route(records: Sequence[RouteRecord]) -> dict[RouteKey, RouteRecord]:
-    view = {record.key: record for record in records}
+    view: dict[RouteKey, RouteRecord] = dict(zip(map(_record_key, records), records, strict=True))
     if len(view) == len(records):
         return view
     # A provider listed a route more than once: merge its duplicates in a canonical order
@@ -50,6 +57,11 @@ def _one_per_route(records: Sequence[RouteRecord]) -> dict[RouteKey, RouteRecord
     return view
 
 
+def _routes_of(records: Iterable[RouteRecord], provider: str) -> Iterable[Route]:
+    """Routes offered by one provider only: each record with the provider's name appended."""
+    return map(_new_route, map(add, records, repeat(((provider,),))))
+
+
 def aggregate(feeds: Iterable[ProviderFeed]) -> tuple[Route, ...]:
     """Merge provider feeds: one route per key, sorted by key.
 
@@ -57,20 +69,24 @@ def aggregate(feeds: Iterable[ProviderFeed]) -> tuple[Route, ...]:
     by priority (lowest number first, then name); the code-share flag comes from the
     highest-priority provider that has the route; each route names its providers.
     """
-    merged: dict[RouteKey, list[Any]] = {}
+    merged: dict[RouteKey, Route] = {}
     for feed in sorted(feeds, key=lambda feed: (feed.priority, feed.provider)):
-        name = feed.provider
-        for key, record in _one_per_route(feed.records).items():
+        view = _one_per_route(feed.records)
+        if not merged:
+            merged = dict(zip(view, _routes_of(view.values(), feed.provider), strict=True))
+            continue
+        named = (feed.provider,)
+        fresh: list[RouteKey] = []
+        for key, record in view.items():
             known = merged.get(key)
             if known is None:
-                merged[key] = [record.code_share, record.equipment, name]
+                fresh.append(key)
             else:
-                known[1] = _union(known[1], record.equipment)
-                known.append(name)
-    ordered = sorted(merged)  # keys only: sorting (key, value) pairs costs more
-    return tuple(
-        [
-            Route(key[0], key[1], key[2], key[3], known[0], known[1], tuple(known[2:]))
-            for key, known in zip(ordered, map(merged.__getitem__, ordered), strict=True)
-        ]
-    )
+                merged[key] = _new_route(
+                    (*known[:5], _union(known[5], record[5]), known[6] + named)
+                )
+        merged.update(
+            zip(fresh, _routes_of(map(view.__getitem__, fresh), feed.provider), strict=True)
+        )
+    # Routes begin with their key fields and keys are unique: tuple order is key order.
+    return tuple(sorted(merged.values()))

@@ -10,6 +10,8 @@ from funflights_core.route_record import RouteKey
 class Route(NamedTuple):
     """A route merged from every provider that offers it (a NamedTuple: see docs/adr/0004)."""
 
+    # The fields of RouteRecord in its order, then providers: a route is built from a
+    # record by appending one tuple, and routes sort by key as plain tuples.
     airline: str
     source_airport: str
     destination_airport: str

@@ -44,7 +44,7 @@ def without(record: dict[str, object], *fields: str) -> dict[str, object]:
 
 
 VALID_RECORD = wire("BA", "LHR", "JFK", equipment="744")
-VALID_ROUTE = RouteRecord("BA", "LHR", "JFK", False, 0, "744")
+VALID_ROUTE = RouteRecord("BA", "LHR", "JFK", 0, False, "744")
 
 
 class RouteProviderContract(abc.ABC):
@@ -76,10 +76,10 @@ class RouteProviderContract(abc.ABC):
         batch = await self.fetch(content)
 
         assert batch.records == (
-            RouteRecord("BA", "LHR", "JFK", True, 0, "738 320"),
-            RouteRecord("AAL", "KJFK", "EGLL", False, 1, ""),
-            RouteRecord("DL", "ATL", "LAX", False, 1, ""),
-            RouteRecord("UA", "SFO", "ORD", False, 2, "777"),
+            RouteRecord("BA", "LHR", "JFK", 0, True, "738 320"),
+            RouteRecord("AAL", "KJFK", "EGLL", 1, False, ""),
+            RouteRecord("DL", "ATL", "LAX", 1, False, ""),
+            RouteRecord("UA", "SFO", "ORD", 2, False, "777"),
         )
         assert batch.dropped == {}
         assert batch.dropped_total == 0
@@ -122,7 +122,7 @@ class RouteProviderContract(abc.ABC):
     async def test_unusual_code_lengths_are_kept(self) -> None:
         batch = await self.fetch([wire("AAL", "KJFK", "egll")])
 
-        assert batch.records == (RouteRecord("AAL", "KJFK", "EGLL", False, 0, "744"),)
+        assert batch.records == (RouteRecord("AAL", "KJFK", "EGLL", 0, False, "744"),)
 
     @pytest.mark.parametrize(("stops", "expected"), [("1", 1), (" 2 ", 2), ("0", 0), (3, 3)])
     async def test_numeric_stops_accepted(self, stops: object, expected: int) -> None:
@@ -203,8 +203,8 @@ class RouteProviderContract(abc.ABC):
         batch = await self.fetch(content)
 
         assert batch.records == (
-            RouteRecord("BA", "LHR", "JFK", False, 0, "744"),
-            RouteRecord("AA", "JFK", "LAX", False, 1, "744"),
+            RouteRecord("BA", "LHR", "JFK", 0, False, "744"),
+            RouteRecord("AA", "JFK", "LAX", 1, False, "744"),
         )
         assert batch.dropped == {
             DropReason.MISSING_AIRLINE: 1,
@@ -277,7 +277,7 @@ class RouteProviderContract(abc.ABC):
 
         batch = await self.fetch(content, decoder)
 
-        assert batch.records == (RouteRecord("BA", "LHR", "JFK", True, 0, "744"),)
+        assert batch.records == (RouteRecord("BA", "LHR", "JFK", 0, True, "744"),)
         assert batch.dropped == {DropReason.MISSING_AIRLINE: 1}
 
     async def test_partial_mapping_keeps_the_usual_names_for_other_fields(self) -> None:
@@ -289,5 +289,5 @@ class RouteProviderContract(abc.ABC):
 
         batch = await self.fetch(content, decoder)
 
-        assert batch.records == (RouteRecord("BA", "LHR", "JFK", False, 1, "777"),)
+        assert batch.records == (RouteRecord("BA", "LHR", "JFK", 1, False, "777"),)
         assert batch.dropped == {DropReason.MISSING_SOURCE: 1}

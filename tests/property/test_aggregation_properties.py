@@ -66,8 +66,8 @@ def test_aggregating_twice_changes_nothing(feeds: list[ProviderFeed]) -> None:
                         r.airline,
                         r.source_airport,
                         r.destination_airport,
-                        r.code_share,
                         r.stops,
+                        r.code_share,
                         r.equipment,
                     )
                     for r in once

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -71,8 +70,8 @@ class RoutesJsonDecoder:
             return self.from_objects(_decode_any(body))
         except msgspec.DecodeError as exc:
             raise ProviderUnavailable(f"body is not valid JSON ({exc})") from None
-        fields = attrgetter(*_ATTRIBUTES)
-        return FeedBatch.from_raw(map(fields, records))
+        # astuple gives the fields in declaration order, the order RawFields has.
+        return FeedBatch.from_rows(list(map(msgspec.structs.astuple, records)))
 
     def from_objects(self, content: object) -> FeedBatch:
         """Validate an already-decoded feed (a list of dicts)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
 import sys
 from pathlib import Path
 
@@ -128,6 +129,8 @@ def routes(
     except ProviderFileError as exc:
         raise fail_on_provider_file(exc) from None
     catalogue: RouteCatalogue = container.resolve(RouteCatalogue)
+    # The failures are reported below, once, as warnings on stderr.
+    logging.getLogger("funflights_core").setLevel(logging.ERROR)
     snapshot = asyncio.run(_refresh(catalogue))
     for outcome in snapshot.failed:
         click.echo(f"warning: provider {outcome.provider} failed: {outcome.error}", err=True)

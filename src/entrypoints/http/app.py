@@ -18,7 +18,7 @@ from entrypoints.http.demo_feeds_controller import demo_feed
 from entrypoints.http.health_controller import health, ready
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.query_guard import reject_unknown_query_parameters
-from entrypoints.http.route_json import RouteJsonCache
+from entrypoints.http.route_pages import RoutePages
 from entrypoints.http.routes_controller import RoutesController
 from entrypoints.settings import Settings
 from funflights_core.route_catalogue import RouteCatalogue
@@ -43,13 +43,10 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
     catalogue: RouteCatalogue = container.resolve(RouteCatalogue)
     client: httpx.AsyncClient = container.resolve(httpx.AsyncClient)
 
-    route_json = RouteJsonCache()
+    route_pages = RoutePages(catalogue)
 
-    def provide_catalogue() -> RouteCatalogue:
-        return catalogue
-
-    def provide_route_json() -> RouteJsonCache:
-        return route_json
+    def provide_route_pages() -> RoutePages:
+        return route_pages
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -73,10 +70,9 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         handlers.append(demo_feed)
     return Litestar(
         route_handlers=handlers,  # type: ignore[arg-type]
-        dependencies={
-            "catalogue": Provide(provide_catalogue, sync_to_thread=False),
-            "route_json": Provide(provide_route_json, sync_to_thread=False),
-        },
+        # One dependency: Litestar resolves two or more in a task group, which costs
+        # more than the rest of a cached GET /routes.
+        dependencies={"route_pages": Provide(provide_route_pages, sync_to_thread=False)},
         before_request=reject_unknown_query_parameters,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
@@ -88,5 +84,8 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
         ),
+        # Logging belongs to the process (``funflights serve`` configures it from
+        # FUNFLIGHTS_LOG_LEVEL); Litestar's default config would reset the root level.
+        logging_config=None,
         debug=False,
     )

@@ -6,8 +6,8 @@ from litestar import get
 from litestar.di import NamedDependency
 
 from entrypoints.http.problems import ProblemError, problem_responses
+from entrypoints.http.route_pages import RoutePages
 from entrypoints.http.wire import HealthOut
-from funflights_core.route_catalogue import RouteCatalogue
 
 
 @get(
@@ -28,9 +28,9 @@ async def health() -> HealthOut:
     description="503 problem+json until the first refresh of the providers has finished.",
     responses=problem_responses(400, 503),
 )
-async def ready(catalogue: NamedDependency[RouteCatalogue]) -> HealthOut:
+async def ready(route_pages: NamedDependency[RoutePages]) -> HealthOut:
     """Ready once the first aggregation finished (even a partial one)."""
-    snapshot = catalogue.latest
+    snapshot = route_pages.catalogue.latest
     if snapshot is None:
         raise ProblemError(503, "not-ready", "Not ready", "The providers are still being fetched.")
     return HealthOut("ready", routes=len(snapshot.routes))

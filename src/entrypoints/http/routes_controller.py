@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, cast
 
-import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, MediaType, Response, get
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from entrypoints.http.problems import problem_responses
-from entrypoints.http.route_json import RouteJsonCache
+from entrypoints.http.route_pages import RoutePages
 from entrypoints.http.wire import RouteOut, RoutesStatusOut
-from funflights_core.route_catalogue import RouteCatalogue
-from funflights_core.route_query import MAX_PAGE_SIZE, RouteQuery
+from funflights_core.route_query import MAX_PAGE_SIZE
 
 _CODE = r"^[A-Za-z0-9_.-]{1,16}$"
 
@@ -62,8 +60,7 @@ class RoutesController(Controller):
     )
     async def list_routes(
         self,
-        catalogue: NamedDependency[RouteCatalogue],
-        route_json: NamedDependency[RouteJsonCache],
+        route_pages: NamedDependency[RoutePages],
         airline: Annotated[
             str | None, Parameter(description="Airline code, e.g. `BA`.", pattern=_CODE)
         ] = None,
@@ -93,27 +90,10 @@ class RoutesController(Controller):
         offset: Annotated[int, Parameter(description="Routes to skip.", ge=0)] = 0,
     ) -> Response[list[RouteOut]]:
         """The routes matching the filters, in (airline, source, destination, stops) order."""
-        query = RouteQuery(
-            airline=airline,
-            source=source,
-            destination=destination,
-            max_stops=max_stops,
-            limit=limit,
-            offset=offset,
-        )
-        snapshot = await catalogue.current()
-        page = snapshot.routes.select(query)
-        headers = {
-            "X-Routes-Status": str(snapshot.completeness),
-            "X-Total-Count": str(page.total),
-            "X-Routes-Refreshed-At": snapshot.refreshed_at.isoformat(),
-        }
-        if snapshot.failed:
-            headers["X-Routes-Failed-Providers"] = ",".join(o.provider for o in snapshot.failed)
-        # Pre-encoded JSON, inserted verbatim by the serializer; the annotation documents
-        # the shape it has once decoded.
-        body = cast("list[RouteOut]", msgspec.Raw(route_json.array(snapshot.routes, page.routes)))
-        return Response(body, headers=headers)
+        answer = await route_pages.answer((airline, source, destination, max_stops, limit, offset))
+        # Pre-encoded JSON, sent as is; the annotation documents the shape it decodes to.
+        body = cast("list[RouteOut]", answer.body)
+        return Response(body, headers=answer.headers, media_type=MediaType.JSON)
 
     @get(
         "/status",
@@ -121,6 +101,7 @@ class RoutesController(Controller):
         description="Last refresh time, route count, and per provider: records, dropped "
         "records by reason, error, latency and circuit-breaker state.",
     )
-    async def routes_status(self, catalogue: NamedDependency[RouteCatalogue]) -> RoutesStatusOut:
+    async def routes_status(self, route_pages: NamedDependency[RoutePages]) -> RoutesStatusOut:
         """Where the aggregated routes came from, and what failed."""
+        catalogue = route_pages.catalogue
         return RoutesStatusOut.of(catalogue.latest, stale=catalogue.is_stale())

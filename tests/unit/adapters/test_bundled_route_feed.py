@@ -50,7 +50,7 @@ async def test_a_known_route_is_in_the_feed() -> None:
     batch = await BundledRouteFeed(name="flights1").fetch()
 
     ba = [r for r in batch.records if r.key == ("BA", "JFK", "LHR", 0)]
-    assert ba == [RouteRecord("BA", "JFK", "LHR", False, 0, "777 744")]
+    assert ba == [RouteRecord("BA", "JFK", "LHR", 0, False, "777 744")]
 
 
 async def test_fetch_is_repeatable() -> None:

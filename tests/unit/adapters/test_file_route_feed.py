@@ -26,7 +26,7 @@ async def test_file_is_read_again_on_every_fetch(tmp_path: Path) -> None:
     path.write_text(json.dumps([route("VS"), route("AA")]))
     second = await feed.fetch()
 
-    assert first.records == (RouteRecord("BA", "LHR", "JFK", False, 0, ""),)
+    assert first.records == (RouteRecord("BA", "LHR", "JFK", 0, False, ""),)
     assert [record.airline for record in second.records] == ["VS", "AA"]
 
 

@@ -29,7 +29,7 @@ BODY = json.dumps(
         }
     ]
 ).encode()
-RECORDS = (RouteRecord("BA", "LHR", "JFK", False, 0, "744"),)
+RECORDS = (RouteRecord("BA", "LHR", "JFK", 0, False, "744"),)
 
 Outcome = httpx.Response | Exception | Callable[[httpx.Request], Any]
 

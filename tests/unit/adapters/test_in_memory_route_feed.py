@@ -10,7 +10,7 @@ from funflights_core.errors import ProviderUnavailable
 from funflights_core.route_record import RouteRecord
 
 CONTENT = [{"airline": "BA", "sourceAirport": "LHR", "destinationAirport": "JFK", "stops": 0}]
-RECORDS = (RouteRecord("BA", "LHR", "JFK", False, 0, ""),)
+RECORDS = (RouteRecord("BA", "LHR", "JFK", 0, False, ""),)
 
 
 async def test_fails_while_told_to_and_counts_every_call() -> None:

@@ -64,7 +64,7 @@ def test_renamed_fields_are_read_on_both_paths() -> None:
     fast = decoder.decode(body([good]))
     slow = decoder.decode(body([good, 42]))
 
-    assert fast.records == (RouteRecord("BA", "LHR", "JFK", False, 1, ""),)
+    assert fast.records == (RouteRecord("BA", "LHR", "JFK", 1, False, ""),)
     assert slow.records == fast.records
     assert slow.dropped == {DropReason.NOT_AN_OBJECT: 1}
 
@@ -84,10 +84,10 @@ def test_slow_path_gives_the_fast_paths_records_for_the_objects() -> None:
     slow = RoutesJsonDecoder().decode(body(mixed))
 
     assert fast.records == (
-        RouteRecord("BA", "LHR", "JFK", False, 0, "744"),
-        RouteRecord("AA", "JFK", "LAX", True, 1, "321 320"),
-        RouteRecord("DL", "ATL", "LAX", False, 0, ""),
-        RouteRecord("AAL", "KJFK", "EGLL", False, 2, "738 320"),
+        RouteRecord("BA", "LHR", "JFK", 0, False, "744"),
+        RouteRecord("AA", "JFK", "LAX", 1, True, "321 320"),
+        RouteRecord("DL", "ATL", "LAX", 0, False, ""),
+        RouteRecord("AAL", "KJFK", "EGLL", 2, False, "738 320"),
     )
     assert fast.dropped == {DropReason.MISSING_AIRLINE: 1, DropReason.INVALID_STOPS: 1}
     assert slow.records == fast.records

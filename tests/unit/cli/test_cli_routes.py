@@ -154,6 +154,7 @@ def test_failing_provider_is_named_and_the_others_still_answer(tmp_path: Path) -
 
     assert result.exit_code == 0, result.output
     assert "warning: provider broken failed: cannot read missing.json" in result.stderr
+    assert result.stderr.count("missing.json") == 1  # once, not also as a log record
     assert "9 of 9 matching routes (partial)" in result.stderr
     rows = result.stdout.splitlines()[1:]
     flights1_airlines = ["AA", "AF", "AI", "BA", "DL", "KL", "KU", "MH", "US"]

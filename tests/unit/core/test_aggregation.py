@@ -8,7 +8,7 @@ from funflights_core.route_record import RouteRecord
 def rec(
     airline: str, src: str, dst: str, stops: int = 0, cs: bool = False, eq: str = ""
 ) -> RouteRecord:
-    return RouteRecord(airline, src, dst, cs, stops, eq)
+    return RouteRecord(airline, src, dst, stops, cs, eq)
 
 
 def test_same_route_from_two_providers_is_one_route() -> None:

@@ -7,7 +7,7 @@ from funflights_core.route_record import DropReason, RouteRecord, parse_route_re
 
 def test_well_formed_record_is_normalised() -> None:
     record = parse_route_record(" ba ", "lhr", "JFK ", "Y", 0, " 744  777 744 ")
-    assert record == RouteRecord("BA", "LHR", "JFK", True, 0, "744 777")
+    assert record == RouteRecord("BA", "LHR", "JFK", 0, True, "744 777")
     assert isinstance(record, RouteRecord)
     assert record.key == ("BA", "LHR", "JFK", 0)
 
@@ -15,12 +15,12 @@ def test_well_formed_record_is_normalised() -> None:
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        (("2B", "AER", "KZN", "", 0, "CR2"), RouteRecord("2B", "AER", "KZN", False, 0, "CR2")),
-        (("AAL", "EGLL", "KJFK", None, 1, None), RouteRecord("AAL", "EGLL", "KJFK", False, 1, "")),
-        (("BA", "LHR", "JFK", "N", "2", ""), RouteRecord("BA", "LHR", "JFK", False, 2, "")),
+        (("2B", "AER", "KZN", "", 0, "CR2"), RouteRecord("2B", "AER", "KZN", 0, False, "CR2")),
+        (("AAL", "EGLL", "KJFK", None, 1, None), RouteRecord("AAL", "EGLL", "KJFK", 1, False, "")),
+        (("BA", "LHR", "JFK", "N", "2", ""), RouteRecord("BA", "LHR", "JFK", 2, False, "")),
         (
             ("BA", "LHR", "JFK", True, 0, ["744", "777"]),
-            RouteRecord("BA", "LHR", "JFK", True, 0, "744 777"),
+            RouteRecord("BA", "LHR", "JFK", 0, True, "744 777"),
         ),
     ],
 )

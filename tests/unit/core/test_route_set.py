@@ -15,12 +15,12 @@ ROUTES = RouteSet.of(
                 "a",
                 1,
                 [
-                    RouteRecord("BA", "LHR", "JFK", False, 0, "744"),
-                    RouteRecord("BA", "JFK", "LHR", False, 0, "744"),
-                    RouteRecord("AA", "JFK", "LHR", True, 0, "777"),
-                    RouteRecord("AA", "JFK", "LAX", False, 0, "321"),
-                    RouteRecord("AA", "JFK", "LAX", False, 1, "321"),
-                    RouteRecord("DL", "ATL", "LAX", False, 2, ""),
+                    RouteRecord("BA", "LHR", "JFK", 0, False, "744"),
+                    RouteRecord("BA", "JFK", "LHR", 0, False, "744"),
+                    RouteRecord("AA", "JFK", "LHR", 0, True, "777"),
+                    RouteRecord("AA", "JFK", "LAX", 0, False, "321"),
+                    RouteRecord("AA", "JFK", "LAX", 1, False, "321"),
+                    RouteRecord("DL", "ATL", "LAX", 2, False, ""),
                 ],
             )
         ]

@@ -238,7 +238,7 @@ async def test_relative_file_url_is_read_from_the_provider_files_folder(
     local = next(s for s in catalogue.sources if s.profile.name == "local")
     batch = await local.provider.fetch()
 
-    assert batch.records == (RouteRecord("BA", "LHR", "JFK", False, 0, ""),)
+    assert batch.records == (RouteRecord("BA", "LHR", "JFK", 0, False, ""),)
 
 
 async def test_http_provider_settings_are_applied(folder: Path) -> None:
@@ -291,7 +291,7 @@ async def test_field_mapping_reaches_the_adapter(client: httpx.AsyncClient, tmp_
     [source] = catalogue_for(providers, client, tmp_path).sources
     batch = await source.provider.fetch()
 
-    assert batch.records == (RouteRecord("BA", "LHR", "JFK", False, 0, ""),)
+    assert batch.records == (RouteRecord("BA", "LHR", "JFK", 0, False, ""),)
 
 
 async def test_http_retries_use_the_injected_sleep(folder: Path) -> None:
