@@ -6,6 +6,13 @@ from collections import OrderedDict
 from datetime import datetime
 
 import attrs
+from litestar.types import (
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Receive,
+    Scope,
+    Send,
+)
 
 from entrypoints.http.route_json import RouteJsonCache
 from funflights_core.route_catalogue import RouteCatalogue
@@ -21,10 +28,43 @@ QueryKey = tuple[str | None, str | None, str | None, int | None, int | None, int
 
 @attrs.frozen
 class RoutePageAnswer:
-    """The JSON body of one page and the headers that describe it."""
+    """The JSON body of one page and the headers that describe it; an ASGI app that sends it.
+
+    Handlers may return an ASGI app: a cached answer is sent as it is, without building a
+    Response and its headers again for every request.
+    """
 
     body: bytes
     headers: dict[str, str]
+    _start: HTTPResponseStartEvent = attrs.field(init=False, eq=False, repr=False)
+    _body: HTTPResponseBodyEvent = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        raw_headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(self.body)).encode()),
+            *((name.lower().encode(), value.encode()) for name, value in self.headers.items()),
+        ]
+        start: HTTPResponseStartEvent = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": raw_headers,
+        }
+        body: HTTPResponseBodyEvent = {
+            "type": "http.response.body",
+            "body": self.body,
+            "more_body": False,
+        }
+        object.__setattr__(self, "_start", start)
+        object.__setattr__(self, "_body", body)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the answer (headers only for HEAD)."""
+        await send(self._start)
+        if scope.get("method") == "HEAD":
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        else:
+            await send(self._body)
 
 
 def _rfc3339(moment: datetime) -> str:

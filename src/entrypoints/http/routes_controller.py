@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from dataclasses import dataclass
+from typing import Annotated
 
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, MediaType, get
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIHeader, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import Parameter
+from litestar.types import ASGIApp
 
 from entrypoints.http.problems import problem_responses
 from entrypoints.http.route_pages import RoutePages
@@ -22,6 +26,7 @@ ROUTE_HEADERS = [
         description="complete (every provider answered), partial (some failed: see "
         "X-Routes-Failed-Providers) or unavailable (none answered; the list is empty).",
         documentation_only=True,
+        required=True,
     ),
     ResponseHeader(
         name="X-Routes-Failed-Providers",
@@ -33,13 +38,32 @@ ROUTE_HEADERS = [
         name="X-Total-Count",
         description="How many routes match the filters, before limit/offset.",
         documentation_only=True,
+        required=True,
     ),
     ResponseHeader(
         name="X-Routes-Refreshed-At",
         description="When the aggregated routes were last refreshed (RFC 3339).",
         documentation_only=True,
+        required=True,
     ),
 ]
+
+
+@dataclass
+class _RoutesOperation(Operation):
+    """Documents ROUTE_HEADERS on the 200 answer, which ``responses`` cannot carry."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse):
+            ok.headers = {
+                header.name: OpenAPIHeader(
+                    schema=Schema(type=OpenAPIType.STRING),
+                    description=header.description,
+                    required=header.required,
+                )
+                for header in ROUTE_HEADERS
+            }
 
 
 class RoutesController(Controller):
@@ -55,8 +79,16 @@ class RoutesController(Controller):
         "field names plus `providers`. Filters combine with AND; codes are case-insensitive. "
         "When a provider fails the result is partial and the headers name the failed "
         "providers; when all fail it is an empty list flagged `unavailable`.",
-        response_headers=ROUTE_HEADERS,
-        responses=problem_responses(400),
+        operation_class=_RoutesOperation,
+        responses={
+            200: ResponseSpec(
+                data_container=list[RouteOut],
+                description="The matching routes, in key order.",
+                media_type=MediaType.JSON,
+                generate_examples=False,
+            ),
+            **problem_responses(400),
+        },
     )
     async def list_routes(
         self,
@@ -88,12 +120,10 @@ class RoutesController(Controller):
             ),
         ] = None,
         offset: Annotated[int, Parameter(description="Routes to skip.", ge=0)] = 0,
-    ) -> Response[list[RouteOut]]:
+    ) -> ASGIApp:
         """The routes matching the filters, in (airline, source, destination, stops) order."""
-        answer = await route_pages.answer((airline, source, destination, max_stops, limit, offset))
-        # Pre-encoded JSON, sent as is; the annotation documents the shape it decodes to.
-        body = cast("list[RouteOut]", answer.body)
-        return Response(body, headers=answer.headers, media_type=MediaType.JSON)
+        # An answer kept from an earlier request is sent as it is (see RoutePageAnswer).
+        return await route_pages.answer((airline, source, destination, max_stops, limit, offset))
 
     @get(
         "/status",
