@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import partial
-from itertools import repeat
+from itertools import filterfalse, repeat
 from operator import add, itemgetter
 
 import attrs
@@ -76,15 +76,11 @@ def aggregate(feeds: Iterable[ProviderFeed]) -> tuple[Route, ...]:
             merged = dict(zip(view, _routes_of(view.values(), feed.provider), strict=True))
             continue
         named = (feed.provider,)
-        fresh: list[RouteKey] = []
-        for key, record in view.items():
-            known = merged.get(key)
-            if known is None:
-                fresh.append(key)
-            else:
-                merged[key] = _new_route(
-                    (*known[:5], _union(known[5], record[5]), known[6] + named)
-                )
+        for key in filter(merged.__contains__, view):
+            known = merged[key]
+            equipment = _union(known[5], view[key][5])
+            merged[key] = _new_route((*known[:5], equipment, known[6] + named))
+        fresh = list(filterfalse(merged.__contains__, view))
         merged.update(
             zip(fresh, _routes_of(map(view.__getitem__, fresh), feed.provider), strict=True)
         )
