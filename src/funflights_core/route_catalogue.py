@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Sequence
 
 import attrs
 
 from funflights_core.aggregation import ProviderFeed, aggregate
-from funflights_core.bulk_allocation import garbage_collection_paused
+from funflights_core.bulk_allocation import CollectorPause, garbage_collection_paused
 from funflights_core.circuit_breaker import CircuitBreaker
 from funflights_core.clock import Clock
 from funflights_core.errors import ProviderUnavailable
@@ -97,6 +98,21 @@ class RouteCatalogue:
                 await self._inflight
 
     async def _refresh(self) -> RouteSnapshot:
+        # The collector stays paused for the whole refresh; the worker that frees the
+        # previous snapshot ends the pause, so the one collection that walks the new
+        # objects happens after they are published, not before.
+        pause = CollectorPause()
+        try:
+            snapshot, garbage = await self._build_snapshot()
+        except BaseException:
+            pause.end()
+            raise
+        asyncio.get_running_loop().run_in_executor(None, _release, garbage, pause)
+        for outcome in snapshot.failed:
+            _log.warning("provider %s failed: %s", outcome.provider, outcome.error)
+        return snapshot
+
+    async def _build_snapshot(self) -> tuple[RouteSnapshot, list[object]]:
         started = self._clock.monotonic()
         results = await asyncio.gather(*(self._fetch(source) for source in self._sources))
         feeds = [
@@ -114,15 +130,9 @@ class RouteCatalogue:
             duration_s=self._clock.monotonic() - started,
         )
         garbage: list[object] = [self._snapshot, feeds, results]
-        del feeds, results
         self._snapshot = snapshot
         self._refreshed_at_monotonic = self._clock.monotonic()
-        # Freeing the previous snapshot and the fetched records (~10^5 objects each) takes
-        # tens of milliseconds: a worker does it once the new snapshot is published.
-        asyncio.get_running_loop().run_in_executor(None, garbage.clear)
-        for outcome in snapshot.failed:
-            _log.warning("provider %s failed: %s", outcome.provider, outcome.error)
-        return snapshot
+        return snapshot, garbage
 
     async def _fetch(self, source: ProviderSource) -> tuple[ProviderOutcome, FeedBatch | None]:
         breaker = source.breaker
@@ -156,6 +166,13 @@ class RouteCatalogue:
             circuit=breaker.state,
         )
         return outcome, batch
+
+
+def _release(garbage: list[object], pause: CollectorPause) -> None:
+    """Free the previous snapshot and the fetched records, then let the collector run."""
+    garbage.clear()
+    pause.end()
+    gc.collect(0)
 
 
 def _log_background_failure(task: asyncio.Task[RouteSnapshot]) -> None:

@@ -3,7 +3,7 @@
 import gc
 import threading
 
-from funflights_core.bulk_allocation import garbage_collection_paused
+from funflights_core.bulk_allocation import CollectorPause, garbage_collection_paused
 
 
 def test_the_collector_is_paused_inside_and_resumed_after() -> None:
@@ -49,3 +49,14 @@ def test_a_collector_disabled_beforehand_stays_disabled() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_ending_a_pause_twice_ends_it_once() -> None:
+    outer = CollectorPause()
+    inner = CollectorPause()
+    inner.end()
+    inner.end()  # must not end the outer pause too
+
+    assert not gc.isenabled()
+    outer.end()
+    assert gc.isenabled()

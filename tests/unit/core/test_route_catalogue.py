@@ -1,6 +1,7 @@
 """The route catalogue use case, with in-memory providers and a manual clock."""
 
 import asyncio
+import gc
 
 import pytest
 
@@ -209,3 +210,38 @@ def test_provider_names_must_be_unique() -> None:
     )
     with pytest.raises(ValueError, match="unique"):
         RouteCatalogue([source, source], clock=clock, max_age_s=1)
+
+
+async def wait_for_the_collector() -> bool:
+    for _ in range(200):
+        if gc.isenabled():
+            return True
+        await asyncio.sleep(0.005)
+    return False
+
+
+async def test_the_collector_is_paused_during_a_refresh_and_resumed_after() -> None:
+    slow = SlowFeed(feed(("BA", "LHR", "JFK")))
+    cat = catalogue({"p1": slow}, ManualClock())
+
+    task = asyncio.create_task(cat.refresh())
+    for _ in range(3):  # the refresh task, then its inner task, start
+        await asyncio.sleep(0)
+    paused_meanwhile = not gc.isenabled()
+    slow.release.set()
+    await task
+
+    assert paused_meanwhile
+    assert await wait_for_the_collector()
+
+
+async def test_a_cancelled_refresh_resumes_the_collector() -> None:
+    cat = catalogue({"p1": SlowFeed(feed(("BA", "LHR", "JFK")))}, ManualClock())
+    task = asyncio.create_task(cat.refresh())
+    await asyncio.sleep(0)
+
+    await cat.aclose()
+
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert gc.isenabled()
