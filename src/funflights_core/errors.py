@@ -20,3 +20,44 @@ class ProviderUnavailable(FunFlightsError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class InvalidInput(FunFlightsError):
+    """A field of a command is unacceptable; ``field`` names it for the client."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class NotFound(FunFlightsError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+
+class Conflict(FunFlightsError):
+    """The command clashes with what exists (a duplicate email, a stale version)."""
+
+
+class AuthenticationFailed(FunFlightsError):
+    """Credentials are missing or wrong; the reason is safe to show but deliberately vague."""
+
+
+class InvalidToken(AuthenticationFailed):
+    """A token is malformed, tampered with, expired, revoked or meant for someone else."""
+
+
+class MfaRequired(AuthenticationFailed):
+    """The password was right but this account also needs its second factor."""
+
+
+class PermissionDenied(FunFlightsError):
+    """The caller is known but may not do this."""
+
+
+class TooManyAttempts(FunFlightsError):
+    """Throttled: try again after ``retry_after_s`` seconds."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many attempts; retry after {retry_after_s}s")
+        self.retry_after_s = retry_after_s

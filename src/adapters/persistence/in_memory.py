@@ -1,0 +1,292 @@
+"""The in-memory fake of the persistence ports: same contract as SQL, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Self
+
+import attrs
+
+from funflights_core.errors import Conflict
+from funflights_core.one_time_token import OneTimeToken
+from funflights_core.refresh_token import RefreshToken
+from funflights_core.tenant import DEFAULT_TENANT_ID, AuthMethod, Tenant
+from funflights_core.user import User
+
+
+def default_tenant(created_at: datetime | None = None) -> Tenant:
+    """The tenant the first migration creates, as the fake starts with it."""
+    return Tenant(
+        id=DEFAULT_TENANT_ID,
+        name="FunWithFlights",
+        domains=("localhost", "127.0.0.1"),
+        default_currency="EUR",
+        locale="en",
+        loyalty_programme="FunMiles",
+        point_value_usd=Decimal("0.01"),
+        auth_methods=frozenset({AuthMethod.PASSWORD, AuthMethod.API_KEY}),
+        created_at=created_at or datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+@attrs.define
+class _Tables:
+    tenants: dict[str, Tenant] = attrs.field(factory=dict)
+    users: dict[str, User] = attrs.field(factory=dict)
+    refresh_tokens: dict[str, RefreshToken] = attrs.field(factory=dict)
+    one_time_tokens: dict[str, OneTimeToken] = attrs.field(factory=dict)
+
+    def copy(self) -> _Tables:
+        # Domain objects are immutable: copying the dicts isolates a unit of work.
+        return _Tables(
+            dict(self.tenants),
+            dict(self.users),
+            dict(self.refresh_tokens),
+            dict(self.one_time_tokens),
+        )
+
+
+class InMemoryTenantRepository:
+    """TenantRepository over a unit of work's working copy."""
+
+    def __init__(self, tables: _Tables) -> None:
+        self._tables = tables
+
+    async def add(self, tenant: Tenant) -> None:
+        """Store a new tenant; ``Conflict`` if the id or a domain is taken."""
+        if tenant.id in self._tables.tenants or self._domain_taken(tenant):
+            raise Conflict(f"tenant {tenant.id!r} or one of its domains exists")
+        self._tables.tenants[tenant.id] = tenant
+
+    async def get(self, tenant_id: str) -> Tenant | None:
+        """The tenant with this id."""
+        return self._tables.tenants.get(tenant_id)
+
+    async def by_domain(self, domain: str) -> Tenant | None:
+        """The tenant serving this host name."""
+        return next((t for t in self._tables.tenants.values() if domain in t.domains), None)
+
+    async def all(self) -> Sequence[Tenant]:
+        """Every tenant, by id."""
+        return [self._tables.tenants[key] for key in sorted(self._tables.tenants)]
+
+    async def update(self, tenant: Tenant) -> None:
+        """Replace a stored tenant; ``Conflict`` if a new domain is taken."""
+        if tenant.id not in self._tables.tenants:
+            raise ValueError(f"no tenant {tenant.id!r}")
+        if self._domain_taken(tenant):
+            raise Conflict("one of the domains belongs to another tenant")
+        self._tables.tenants[tenant.id] = tenant
+
+    def _domain_taken(self, tenant: Tenant) -> bool:
+        return any(
+            other.id != tenant.id and set(other.domains) & set(tenant.domains)
+            for other in self._tables.tenants.values()
+        )
+
+
+class InMemoryUserRepository:
+    """UserRepository over a working copy, scoped to one tenant."""
+
+    def __init__(self, tables: _Tables, tenant_id: str) -> None:
+        self._tables = tables
+        self._tenant_id = tenant_id
+
+    def _mine(self) -> list[User]:
+        return [u for u in self._tables.users.values() if u.tenant_id == self._tenant_id]
+
+    async def add(self, user: User) -> None:
+        """Store a new user; ``Conflict`` if the email (or external id) is taken."""
+        if user.tenant_id != self._tenant_id:
+            raise ValueError("a user can only be added to its own tenant")
+        if user.id in self._tables.users or self._clash(user):
+            raise Conflict("a user with this email or external id exists")
+        self._tables.users[user.id] = user
+
+    async def get(self, user_id: str) -> User | None:
+        """The user with this id, in this tenant."""
+        user = self._tables.users.get(user_id)
+        return user if user is not None and user.tenant_id == self._tenant_id else None
+
+    async def by_email(self, email: str) -> User | None:
+        """The user with this normalised email, in this tenant."""
+        return next((u for u in self._mine() if u.email == email), None)
+
+    async def by_external_id(self, external_id: str) -> User | None:
+        """The user a merged company knew by this id, in this tenant."""
+        return next((u for u in self._mine() if u.external_id == external_id), None)
+
+    async def update(self, user: User) -> None:
+        """Replace a stored user; ``Conflict`` if the new email is taken."""
+        if await self.get(user.id) is None or user.tenant_id != self._tenant_id:
+            raise ValueError(f"no user {user.id!r} in tenant {self._tenant_id!r}")
+        if self._clash(user):
+            raise Conflict("a user with this email or external id exists")
+        self._tables.users[user.id] = user
+
+    async def count(self) -> int:
+        """How many users the tenant has."""
+        return len(self._mine())
+
+    def _clash(self, user: User) -> bool:
+        return any(
+            other.id != user.id
+            and (
+                other.email == user.email
+                or (user.external_id is not None and other.external_id == user.external_id)
+            )
+            for other in self._mine()
+        )
+
+
+class InMemoryRefreshTokenRepository:
+    """RefreshTokenRepository over a working copy, scoped to one tenant."""
+
+    def __init__(self, tables: _Tables, tenant_id: str) -> None:
+        self._tables = tables
+        self._tenant_id = tenant_id
+
+    def _mine(self) -> list[RefreshToken]:
+        return [t for t in self._tables.refresh_tokens.values() if t.tenant_id == self._tenant_id]
+
+    async def add(self, token: RefreshToken) -> None:
+        """Store a new token."""
+        if token.tenant_id != self._tenant_id:
+            raise ValueError("a token can only be added to its own tenant")
+        self._tables.refresh_tokens[token.id] = token
+
+    async def by_digest(self, digest: str) -> RefreshToken | None:
+        """The token with this digest, in this tenant."""
+        return next((t for t in self._mine() if t.digest == digest), None)
+
+    async def mark_replaced(self, token_id: str, at: datetime) -> bool:
+        """Mark a token replaced if it was still usable; False if it was not."""
+        token = self._tables.refresh_tokens.get(token_id)
+        if token is None or token.tenant_id != self._tenant_id:
+            return False
+        if token.replaced_at is not None or token.revoked_at is not None:
+            return False
+        self._tables.refresh_tokens[token_id] = attrs.evolve(token, replaced_at=at)
+        return True
+
+    async def revoke_family(self, family_id: str, at: datetime) -> None:
+        """Revoke every token of a family that is not revoked yet."""
+        for token in self._mine():
+            if token.family_id == family_id and token.revoked_at is None:
+                self._tables.refresh_tokens[token.id] = attrs.evolve(token, revoked_at=at)
+
+    async def revoke_user(self, user_id: str, at: datetime) -> None:
+        """Revoke every token of a user."""
+        for token in self._mine():
+            if token.user_id == user_id and token.revoked_at is None:
+                self._tables.refresh_tokens[token.id] = attrs.evolve(token, revoked_at=at)
+
+    async def family_revoked(self, family_id: str) -> bool:
+        """Whether a family was revoked."""
+        return any(t.family_id == family_id and t.revoked_at is not None for t in self._mine())
+
+
+class InMemoryOneTimeTokenRepository:
+    """OneTimeTokenRepository over a working copy, scoped to one tenant."""
+
+    def __init__(self, tables: _Tables, tenant_id: str) -> None:
+        self._tables = tables
+        self._tenant_id = tenant_id
+
+    async def add(self, token: OneTimeToken) -> None:
+        """Store a new token."""
+        if token.tenant_id != self._tenant_id:
+            raise ValueError("a token can only be added to its own tenant")
+        self._tables.one_time_tokens[token.digest] = token
+
+    async def by_digest(self, digest: str) -> OneTimeToken | None:
+        """The token with this digest, in this tenant."""
+        token = self._tables.one_time_tokens.get(digest)
+        return token if token is not None and token.tenant_id == self._tenant_id else None
+
+    async def mark_used(self, digest: str, at: datetime) -> bool:
+        """Mark a token used if it was unused."""
+        token = await self.by_digest(digest)
+        if token is None or token.used_at is not None:
+            return False
+        self._tables.one_time_tokens[digest] = attrs.evolve(token, used_at=at)
+        return True
+
+
+class _InMemoryUnitOfWork:
+    def __init__(self, store: InMemoryDatabase) -> None:
+        self._store = store
+        self._work = store.tables.copy()
+
+    async def __aenter__(self) -> Self:
+        """Begin: work on a private copy."""
+        self._work = self._store.tables.copy()
+        self._open()
+        return self
+
+    def _open(self) -> None:
+        """Create the repositories over the working copy."""
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Drop whatever was not committed."""
+        self._work = self._store.tables.copy()
+
+    async def commit(self) -> None:
+        """Publish the working copy."""
+        self._store.tables = self._work
+        self._work = self._store.tables.copy()
+        self._open()
+
+    async def rollback(self) -> None:
+        """Discard the working copy."""
+        self._work = self._store.tables.copy()
+        self._open()
+
+
+class InMemoryPlatformUnitOfWork(_InMemoryUnitOfWork):
+    """PlatformUnitOfWork in memory."""
+
+    tenants: InMemoryTenantRepository
+
+    def _open(self) -> None:
+        self.tenants = InMemoryTenantRepository(self._work)
+
+
+class InMemoryTenantUnitOfWork(_InMemoryUnitOfWork):
+    """TenantUnitOfWork in memory, scoped to one tenant."""
+
+    users: InMemoryUserRepository
+    refresh_tokens: InMemoryRefreshTokenRepository
+    one_time_tokens: InMemoryOneTimeTokenRepository
+
+    def __init__(self, store: InMemoryDatabase, tenant_id: str) -> None:
+        super().__init__(store)
+        self.tenant_id = tenant_id
+
+    def _open(self) -> None:
+        self.users = InMemoryUserRepository(self._work, self.tenant_id)
+        self.refresh_tokens = InMemoryRefreshTokenRepository(self._work, self.tenant_id)
+        self.one_time_tokens = InMemoryOneTimeTokenRepository(self._work, self.tenant_id)
+
+
+class InMemoryDatabase:
+    """UnitOfWorkFactory in memory, starting with the default tenant (as after migrating)."""
+
+    def __init__(self) -> None:
+        self.tables = _Tables(tenants={DEFAULT_TENANT_ID: default_tenant()})
+
+    def platform(self) -> InMemoryPlatformUnitOfWork:
+        """A unit of work over platform-level data."""
+        return InMemoryPlatformUnitOfWork(self)
+
+    def for_tenant(self, tenant_id: str) -> InMemoryTenantUnitOfWork:
+        """A unit of work whose repositories see only this tenant's rows."""
+        return InMemoryTenantUnitOfWork(self, tenant_id)

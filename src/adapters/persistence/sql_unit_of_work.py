@@ -1,0 +1,102 @@
+"""Units of work over one SQLAlchemy session each: commit explicitly, else roll back."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.persistence.sql_tenants import SqlTenantRepository
+from adapters.persistence.sql_tokens import SqlOneTimeTokenRepository, SqlRefreshTokenRepository
+from adapters.persistence.sql_users import SqlUserRepository
+
+
+class _SqlUnitOfWork:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The session of the open unit of work."""
+        if self._session is None:
+            raise RuntimeError("use the unit of work in an 'async with' block")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        """Begin a transaction."""
+        self._session = self._sessions()
+        await self._session.begin()
+        self._open()
+        return self
+
+    def _open(self) -> None:
+        """Create the repositories over the new session."""
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed, and close the session."""
+        session = self.session
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        """Make the changes so far durable, and begin again."""
+        await self.session.commit()
+        await self.session.begin()
+
+    async def rollback(self) -> None:
+        """Discard the changes since the last commit, and begin again."""
+        await self.session.rollback()
+        await self.session.begin()
+
+
+class SqlPlatformUnitOfWork(_SqlUnitOfWork):
+    """PlatformUnitOfWork in SQL."""
+
+    tenants: SqlTenantRepository
+
+    def _open(self) -> None:
+        self.tenants = SqlTenantRepository(self.session)
+
+
+class SqlTenantUnitOfWork(_SqlUnitOfWork):
+    """TenantUnitOfWork in SQL: every repository filters by ``tenant_id``."""
+
+    users: SqlUserRepository
+    refresh_tokens: SqlRefreshTokenRepository
+    one_time_tokens: SqlOneTimeTokenRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], tenant_id: str) -> None:
+        super().__init__(sessions)
+        self.tenant_id = tenant_id
+
+    def _open(self) -> None:
+        session = self.session
+        self.users = SqlUserRepository(session, self.tenant_id)
+        self.refresh_tokens = SqlRefreshTokenRepository(session, self.tenant_id)
+        self.one_time_tokens = SqlOneTimeTokenRepository(session, self.tenant_id)
+
+
+class SqlUnitOfWorkFactory:
+    """UnitOfWorkFactory over an async engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autobegin=False)
+
+    def platform(self) -> SqlPlatformUnitOfWork:
+        """A unit of work over platform-level data."""
+        return SqlPlatformUnitOfWork(self._sessions)
+
+    def for_tenant(self, tenant_id: str) -> SqlTenantUnitOfWork:
+        """A unit of work whose repositories see only this tenant's rows."""
+        return SqlTenantUnitOfWork(self._sessions, tenant_id)

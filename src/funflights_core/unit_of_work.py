@@ -1,0 +1,166 @@
+"""Persistence ports: repositories, and units of work that commit them atomically.
+
+Tenant-owned repositories exist only inside a ``TenantUnitOfWork``, which is opened for one
+tenant: code cannot reach another tenant's rows, because no repository it can obtain would
+return them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from funflights_core.one_time_token import OneTimeToken
+from funflights_core.refresh_token import RefreshToken
+from funflights_core.tenant import Tenant
+from funflights_core.user import User
+
+
+class TenantRepository(Protocol):
+    """The platform's tenants (not tenant-owned: reached through ``PlatformUnitOfWork``)."""
+
+    async def add(self, tenant: Tenant) -> None:
+        """Store a new tenant; ``Conflict`` if the id or a domain is taken."""
+        ...
+
+    async def get(self, tenant_id: str) -> Tenant | None:
+        """The tenant with this id."""
+        ...
+
+    async def by_domain(self, domain: str) -> Tenant | None:
+        """The tenant serving this host name."""
+        ...
+
+    async def all(self) -> Sequence[Tenant]:
+        """Every tenant, by id."""
+        ...
+
+    async def update(self, tenant: Tenant) -> None:
+        """Replace a stored tenant; ``Conflict`` if a new domain is taken."""
+        ...
+
+
+class UserRepository(Protocol):
+    """The users of one tenant."""
+
+    async def add(self, user: User) -> None:
+        """Store a new user; ``Conflict`` if the email (or external id) is taken."""
+        ...
+
+    async def get(self, user_id: str) -> User | None:
+        """The user with this id, in this tenant."""
+        ...
+
+    async def by_email(self, email: str) -> User | None:
+        """The user with this normalised email, in this tenant."""
+        ...
+
+    async def by_external_id(self, external_id: str) -> User | None:
+        """The user a merged company knew by this id, in this tenant."""
+        ...
+
+    async def update(self, user: User) -> None:
+        """Replace a stored user; ``Conflict`` if the new email is taken."""
+        ...
+
+    async def count(self) -> int:
+        """How many users the tenant has."""
+        ...
+
+
+class RefreshTokenRepository(Protocol):
+    """Refresh tokens of one tenant."""
+
+    async def add(self, token: RefreshToken) -> None:
+        """Store a new token."""
+        ...
+
+    async def by_digest(self, digest: str) -> RefreshToken | None:
+        """The token with this digest, in this tenant."""
+        ...
+
+    async def mark_replaced(self, token_id: str, at: datetime) -> bool:
+        """Mark a token replaced if it was still usable; False if it was not (a race lost)."""
+        ...
+
+    async def revoke_family(self, family_id: str, at: datetime) -> None:
+        """Revoke every token of a family that is not revoked yet."""
+        ...
+
+    async def revoke_user(self, user_id: str, at: datetime) -> None:
+        """Revoke every token of a user (password reset, erasure)."""
+        ...
+
+    async def family_revoked(self, family_id: str) -> bool:
+        """Whether a family was revoked (logout, reuse): its access tokens stop working."""
+        ...
+
+
+class OneTimeTokenRepository(Protocol):
+    """Verification and reset tokens of one tenant."""
+
+    async def add(self, token: OneTimeToken) -> None:
+        """Store a new token."""
+        ...
+
+    async def by_digest(self, digest: str) -> OneTimeToken | None:
+        """The token with this digest, in this tenant."""
+        ...
+
+    async def mark_used(self, digest: str, at: datetime) -> bool:
+        """Mark a token used if it was unused; False if it was used already."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """An atomic change: nothing is stored unless ``commit`` is called before the end."""
+
+    async def __aenter__(self) -> Self:
+        """Begin."""
+        ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """End, rolling back whatever was not committed."""
+        ...
+
+    async def commit(self) -> None:
+        """Make the changes so far durable."""
+        ...
+
+    async def rollback(self) -> None:
+        """Discard the changes since the last commit."""
+        ...
+
+
+class PlatformUnitOfWork(UnitOfWork, Protocol):
+    """Changes to platform-level data: the tenants themselves."""
+
+    tenants: TenantRepository
+
+
+class TenantUnitOfWork(UnitOfWork, Protocol):
+    """Changes to one tenant's data; every repository here is scoped to ``tenant_id``."""
+
+    tenant_id: str
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    one_time_tokens: OneTimeTokenRepository
+
+
+class UnitOfWorkFactory(Protocol):
+    """Opens units of work: platform-wide, or for exactly one tenant."""
+
+    def platform(self) -> PlatformUnitOfWork:
+        """A unit of work over platform-level data."""
+        ...
+
+    def for_tenant(self, tenant_id: str) -> TenantUnitOfWork:
+        """A unit of work whose repositories see only this tenant's rows."""
+        ...
