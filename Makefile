@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## make run: install, then serve the API with the demo provider feeds on http://$(HOST):$(PORT)
+## make run: install, migrate the SQLite database (var/), serve with demo feeds on http://$(HOST):$(PORT)
 run: $(STAMP)
+	$(BIN)/funflights db upgrade
 	FUNFLIGHTS_DEMO=true $(BIN)/funflights serve --host $(HOST) --port $(PORT)
 
 ## make test: ruff, mypy --strict, import-linter, then every test suite

@@ -9,13 +9,25 @@ import punq
 import pytest
 from litestar import Litestar
 
+from adapters.attempt_counters.in_memory_counter import InMemoryAttemptCounter
 from adapters.clocks import ManualClock
+from adapters.identity.ids import UuidIds
+from adapters.identity.mailers import InMemoryMailer
+from adapters.identity.pyotp_totp import PyotpTotp
+from adapters.persistence.in_memory import InMemoryDatabase
 from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
+from adapters.security.argon2_hasher import Argon2PasswordHasher
+from adapters.security.jwt_access_tokens import JwtAccessTokens
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
+from funflights_core.accounts import AccountService
 from funflights_core.circuit_breaker import CircuitBreaker
+from funflights_core.clock import Clock
+from funflights_core.identity import IdentityService
 from funflights_core.route_catalogue import ProviderSource, RouteCatalogue
 from funflights_core.route_provider import ProviderProfile
+from funflights_core.tenant_admin import TenantAdmin
+from funflights_core.unit_of_work import UnitOfWorkFactory
 
 
 def route(
@@ -75,7 +87,34 @@ def fake_container(
     container.register(Settings, instance=settings or Settings())
     container.register(RouteCatalogue, instance=catalogue)
     container.register(httpx.AsyncClient, instance=httpx.AsyncClient())
+    register_fake_identity(container, clock)
     return container
+
+
+def register_fake_identity(container: punq.Container, clock: ManualClock) -> None:
+    """The identity services over in-memory fakes, as bootstrap registers the real ones."""
+    database = InMemoryDatabase()
+    mailer = InMemoryMailer()
+    identity = IdentityService(
+        database=database,
+        hasher=Argon2PasswordHasher.for_tests(),
+        tokens=JwtAccessTokens(secret="test-secret-" * 4, issuer="funflights", audience="api"),
+        counter=InMemoryAttemptCounter(clock),
+        mailer=mailer,
+        totp=PyotpTotp(),
+        ids=UuidIds(),
+        clock=clock,
+    )
+    container.register(Clock, instance=clock)
+    container.register(UnitOfWorkFactory, instance=database)
+    container.register(InMemoryDatabase, instance=database)
+    container.register(InMemoryMailer, instance=mailer)
+    container.register(IdentityService, instance=identity)
+    container.register(
+        AccountService,
+        instance=AccountService(database=database, sessions=identity.sessions, clock=clock),
+    )
+    container.register(TenantAdmin, instance=TenantAdmin(database=database, clock=clock))
 
 
 AppFactory = Callable[..., Litestar]

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import secrets
 from pathlib import Path
 
+import attrs
 import httpx
 import punq
+import redis.asyncio
+from adapters.attempt_counters.in_memory_counter import InMemoryAttemptCounter
+from adapters.attempt_counters.redis_counter import RedisAttemptCounter
 
 from adapters.clocks import SystemClock
+from adapters.identity.ids import UuidIds
+from adapters.identity.mailers import MailFolder
+from adapters.identity.pyotp_totp import PyotpTotp
+from adapters.persistence.engine import create_engine
+from adapters.persistence.sql_unit_of_work import SqlUnitOfWorkFactory
 from adapters.route_feeds.bundled_feed import BundledRouteFeed
 from adapters.route_feeds.file_feed import FileRouteFeed
 from adapters.route_feeds.http_feed import HttpRouteFeed, Sleep
 from adapters.route_feeds.routes_json import RoutesJsonDecoder
+from adapters.security.argon2_hasher import Argon2PasswordHasher
+from adapters.security.jwt_access_tokens import JwtAccessTokens
 from entrypoints.provider_file import (
     ProviderConfig,
     ProviderFile,
@@ -21,12 +34,20 @@ from entrypoints.provider_file import (
     seed_providers,
 )
 from entrypoints.settings import Settings
+from funflights_core.accounts import AccountService
+from funflights_core.attempt_counter import AttemptCounter
 from funflights_core.circuit_breaker import CircuitBreaker
 from funflights_core.clock import Clock
+from funflights_core.identity import IdentityService
+from funflights_core.identity_policy import IdentityPolicy
 from funflights_core.route_catalogue import ProviderSource, RouteCatalogue
 from funflights_core.route_provider import ProviderProfile, RouteProvider
+from funflights_core.tenant_admin import TenantAdmin
+from funflights_core.unit_of_work import UnitOfWorkFactory
 
 USER_AGENT = "FunWithFlights-aggregator/0.1"
+
+_log = logging.getLogger(__name__)
 
 
 def configured_providers(settings: Settings, *, demo_over_http: bool) -> tuple[ProviderFile, Path]:
@@ -96,6 +117,79 @@ def new_http_client() -> httpx.AsyncClient:
     )
 
 
+@attrs.frozen
+class IdentityParts:
+    """The persistence and identity services, built together from settings."""
+
+    database: SqlUnitOfWorkFactory
+    identity: IdentityService
+    accounts: AccountService
+    tenant_admin: TenantAdmin
+
+
+class SettingsError(Exception):
+    """The settings cannot work; the message says which one and what to do."""
+
+
+def jwt_secret(settings: Settings, *, ephemeral_allowed: bool) -> str:
+    """The access-token signing key from settings, or a random one where that is allowed."""
+    if settings.jwt_secret is not None:
+        secret = settings.jwt_secret.get_secret_value()
+        if len(secret.encode()) < 32:
+            raise SettingsError("FUNFLIGHTS_JWT_SECRET must be at least 32 bytes long")
+        return secret
+    if not ephemeral_allowed:
+        raise SettingsError(
+            "set FUNFLIGHTS_JWT_SECRET (at least 32 random bytes, e.g. from "
+            "'python -c \"import secrets; print(secrets.token_urlsafe(48))\"'), "
+            "or FUNFLIGHTS_DEMO=true for a throwaway one"
+        )
+    _log.warning(
+        "FUNFLIGHTS_JWT_SECRET is not set: tokens are signed with a random key and "
+        "stop working when the process restarts"
+    )
+    return secrets.token_urlsafe(48)
+
+
+def attempt_counter(settings: Settings, clock: Clock) -> AttemptCounter:
+    """Redis-backed counters when FUNFLIGHTS_REDIS_URL is set, else per-process ones."""
+    if settings.redis_url:
+        return RedisAttemptCounter(redis.asyncio.Redis.from_url(settings.redis_url))
+    return InMemoryAttemptCounter(clock)
+
+
+def build_identity(
+    settings: Settings, *, clock: Clock, ephemeral_secret_allowed: bool
+) -> IdentityParts:
+    """The database and the identity services (nothing connects until first used)."""
+    database = SqlUnitOfWorkFactory(create_engine(settings.database_url))
+    policy = IdentityPolicy(
+        access_token_ttl_s=settings.access_token_ttl_s,
+        refresh_token_ttl_s=settings.refresh_token_ttl_s,
+    )
+    identity = IdentityService(
+        database=database,
+        hasher=Argon2PasswordHasher(),
+        tokens=JwtAccessTokens(
+            secret=jwt_secret(settings, ephemeral_allowed=ephemeral_secret_allowed),
+            issuer="funflights",
+            audience="funflights-api",
+        ),
+        counter=attempt_counter(settings, clock),
+        mailer=MailFolder(settings.mail_folder),
+        totp=PyotpTotp(),
+        ids=UuidIds(),
+        clock=clock,
+        policy=policy,
+    )
+    return IdentityParts(
+        database=database,
+        identity=identity,
+        accounts=AccountService(database=database, sessions=identity.sessions, clock=clock),
+        tenant_admin=TenantAdmin(database=database, clock=clock),
+    )
+
+
 def bootstrap(
     settings: Settings | None = None,
     *,
@@ -103,8 +197,13 @@ def bootstrap(
     clock: Clock | None = None,
     demo_over_http: bool = True,
     sleep: Sleep = asyncio.sleep,
+    ephemeral_secret_allowed: bool = True,
 ) -> punq.Container:
-    """Build the container from settings; tests pass their own client, clock and sleep."""
+    """Build the container from settings; tests pass their own client, clock and sleep.
+
+    ``ephemeral_secret_allowed``: whether a missing FUNFLIGHTS_JWT_SECRET may be replaced by
+    a random key (commands that issue no tokens; ``serve`` allows it only in demo mode).
+    """
     settings = settings or Settings()
     clock = clock or SystemClock()
     client = http_client or new_http_client()
@@ -123,4 +222,9 @@ def bootstrap(
     container.register(httpx.AsyncClient, instance=client)
     container.register(ProviderFile, instance=providers)
     container.register(RouteCatalogue, instance=catalogue)
+    parts = build_identity(settings, clock=clock, ephemeral_secret_allowed=ephemeral_secret_allowed)
+    container.register(UnitOfWorkFactory, instance=parts.database)
+    container.register(IdentityService, instance=parts.identity)
+    container.register(AccountService, instance=parts.accounts)
+    container.register(TenantAdmin, instance=parts.tenant_admin)
     return container

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,29 @@ class Settings(BaseSettings):
         300.0,
         gt=0,
         description="Age after which the aggregated routes are refreshed in the background.",
+    )
+    database_url: str = Field(
+        "sqlite+aiosqlite:///var/funflights.db",
+        description="SQLAlchemy URL of the database: SQLite (aiosqlite) by default, "
+        "postgresql+asyncpg://... in production.",
+    )
+    jwt_secret: SecretStr | None = Field(
+        None,
+        description="HMAC key (at least 32 bytes) that signs access tokens. Required by "
+        "`funflights serve` unless FUNFLIGHTS_DEMO is true (then a random one is made per start).",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis for counters shared by every API process (login throttling, "
+        "ended sessions). Without it they live in the process.",
+    )
+    mail_folder: Path = Field(
+        Path("var/mail"),
+        description="Where outgoing email is written as .eml files (no mail leaves the machine).",
+    )
+    access_token_ttl_s: int = Field(900, ge=60, le=86_400, description="Access token lifetime.")
+    refresh_token_ttl_s: int = Field(
+        30 * 86_400, ge=3600, le=365 * 86_400, description="Refresh token lifetime."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Logging level of the service."

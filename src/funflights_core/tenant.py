@@ -61,6 +61,10 @@ class Tenant:
         """Whether principals may authenticate to this tenant this way."""
         return method in self.auth_methods
 
+    def accepts_oidc_without_issuer(self) -> bool:
+        """A configuration mistake: OIDC accepted but no issuer to verify tokens against."""
+        return AuthMethod.OIDC in self.auth_methods and self.oidc is None
+
 
 def tenant_id(value: str) -> str:
     """A valid tenant id (lower-case letters, digits and hyphens), or ``InvalidInput``."""

@@ -142,16 +142,34 @@ class UnitOfWork(Protocol):
 class PlatformUnitOfWork(UnitOfWork, Protocol):
     """Changes to platform-level data: the tenants themselves."""
 
-    tenants: TenantRepository
+    @property
+    def tenants(self) -> TenantRepository:
+        """The tenants."""
+        ...
 
 
 class TenantUnitOfWork(UnitOfWork, Protocol):
     """Changes to one tenant's data; every repository here is scoped to ``tenant_id``."""
 
-    tenant_id: str
-    users: UserRepository
-    refresh_tokens: RefreshTokenRepository
-    one_time_tokens: OneTimeTokenRepository
+    @property
+    def tenant_id(self) -> str:
+        """The one tenant this unit of work sees."""
+        ...
+
+    @property
+    def users(self) -> UserRepository:
+        """The tenant's users."""
+        ...
+
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository:
+        """The tenant's refresh tokens."""
+        ...
+
+    @property
+    def one_time_tokens(self) -> OneTimeTokenRepository:
+        """The tenant's verification and reset tokens."""
+        ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -1,20 +1,25 @@
-"""The operator CLI: ``funflights serve | routes | providers``."""
+"""The operator CLI: ``funflights serve | routes | providers | db | tenants | users``."""
 
 from __future__ import annotations
 
 import click
 
+from entrypoints.cli.db_commands import db
 from entrypoints.cli.providers_commands import providers
 from entrypoints.cli.routes_command import routes
 from entrypoints.cli.serve_command import serve
+from entrypoints.cli.tenants_commands import tenants, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option("0.1.0", prog_name="funflights")
 def main() -> None:
-    """FunWithFlights: flight route aggregation across providers."""
+    """FunWithFlights: flight offer aggregation and booking platform."""
 
 
 main.add_command(serve)
 main.add_command(routes)
 main.add_command(providers)
+main.add_command(db)
+main.add_command(tenants)
+main.add_command(users)

@@ -7,7 +7,7 @@ import logging
 import click
 import uvicorn
 
-from entrypoints.bootstrap import bootstrap
+from entrypoints.bootstrap import SettingsError, bootstrap
 from entrypoints.cli.settings_option import fail_on_provider_file, load_settings
 from entrypoints.http.app import create_app
 from entrypoints.provider_file import ProviderFileError
@@ -27,9 +27,11 @@ def serve(host: str | None, port: int | None) -> None:
     # httpx logs every request URL at INFO; provider URLs may carry credentials.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        container = bootstrap(settings)
+        container = bootstrap(settings, ephemeral_secret_allowed=settings.demo)
     except ProviderFileError as exc:
         raise fail_on_provider_file(exc) from None
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
     click.echo(f"FunWithFlights API on http://{settings.host}:{settings.port} (OpenAPI at /schema)")
     uvicorn.run(
         create_app(container),

@@ -6,24 +6,55 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
+import msgspec
 import punq
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.routes import HTTPRoute
 
+from entrypoints.http import identity_wire
+from entrypoints.http.api_context import ApiServices, api_context_provider
+from entrypoints.http.auth_controller import AuthController
 from entrypoints.http.demo_feeds_controller import demo_feed
 from entrypoints.http.health_controller import health, ready
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.query_guard import reject_unknown_query_parameters
+from entrypoints.http.request_context import CallerResolver, TenantDirectory
 from entrypoints.http.route_pages import RoutePages
 from entrypoints.http.routes_controller import RoutesController
+from entrypoints.http.tenants_controller import TenantsController
+from entrypoints.http.users_controller import UsersController
 from entrypoints.settings import Settings
+from funflights_core.accounts import AccountService
+from funflights_core.clock import Clock
+from funflights_core.identity import IdentityService
 from funflights_core.route_catalogue import RouteCatalogue
+from funflights_core.tenant_admin import TenantAdmin
+from funflights_core.unit_of_work import UnitOfWorkFactory
 
 _log = logging.getLogger(__name__)
+
+_REQUEST_STRUCTS: dict[str, type[msgspec.Struct]] = {
+    struct.__name__: struct
+    for struct in (
+        identity_wire.RegisterIn,
+        identity_wire.LoginIn,
+        identity_wire.RefreshIn,
+        identity_wire.CodeIn,
+        identity_wire.PasswordResetIn,
+        identity_wire.PasswordResetConfirmIn,
+        identity_wire.TotpCodeIn,
+        identity_wire.ProfilePatchIn,
+        identity_wire.OidcIn,
+        identity_wire.TenantPatchIn,
+        identity_wire.TenantIn,
+    )
+}
 
 
 async def _keep_routes_fresh(catalogue: RouteCatalogue, interval_s: float) -> None:
@@ -42,6 +73,17 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
     settings: Settings = container.resolve(Settings)
     catalogue: RouteCatalogue = container.resolve(RouteCatalogue)
     client: httpx.AsyncClient = container.resolve(httpx.AsyncClient)
+    database: UnitOfWorkFactory = container.resolve(UnitOfWorkFactory)
+    identity: IdentityService = container.resolve(IdentityService)
+    tenants = TenantDirectory(database)
+    services = ApiServices(
+        identity=identity,
+        accounts=container.resolve(AccountService),
+        tenant_admin=container.resolve(TenantAdmin),
+        tenants=tenants,
+        clock=container.resolve(Clock),
+        resolver=CallerResolver(identity, tenants),
+    )
 
     route_pages = RoutePages(catalogue)
 
@@ -65,15 +107,25 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
             await catalogue.aclose()
             await client.aclose()
 
-    handlers: list[object] = [RoutesController, health, ready]
+    handlers: list[object] = [
+        RoutesController,
+        health,
+        ready,
+        AuthController,
+        UsersController,
+        TenantsController,
+    ]
     if settings.demo:
         handlers.append(demo_feed)
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,  # type: ignore[arg-type]
         # One dependency: Litestar resolves two or more in a task group, which costs
         # more than the rest of a cached GET /routes.
-        dependencies={"route_pages": Provide(provide_route_pages, sync_to_thread=False)},
-        before_request=reject_unknown_query_parameters,
+        dependencies={
+            "route_pages": Provide(provide_route_pages, sync_to_thread=False),
+            "api": Provide(api_context_provider(services)),
+        },
+        before_request=_before_request,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
@@ -89,3 +141,36 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         logging_config=None,
         debug=False,
     )
+    _declare_closed_request_bodies(app)
+    app.state.allowed_methods = {
+        route.path: ", ".join(sorted(route.methods))
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+    }
+    return app
+
+
+async def _before_request(request: Request[Any, Any, Any]) -> Response[None] | None:
+    """Answer OPTIONS with every method of the path, then reject bad query strings."""
+    if request.method == "OPTIONS":
+        # Litestar 2 answers OPTIONS with the methods of the path's first handler only
+        # (litestar-org/litestar#4169, fixed in 3.0).
+        for path in request.route_handler.paths:
+            allowed = request.app.state.allowed_methods.get(path)
+            if allowed is not None:
+                return Response(None, status_code=204, headers={"Allow": allowed})
+    await reject_unknown_query_parameters(request)
+    return None
+
+
+def _declare_closed_request_bodies(app: Litestar) -> None:
+    """Say in OpenAPI what the request structs enforce: no fields beyond the declared ones.
+
+    Litestar does not carry msgspec's ``forbid_unknown_fields`` into the schema; clients and
+    schemathesis must know that an unknown field is a 400, not silently ignored.
+    """
+    components = app.openapi_schema.components
+    for name, schema in (components.schemas or {}).items() if components else ():
+        struct = _REQUEST_STRUCTS.get(name)
+        if struct is not None and struct.__struct_config__.forbid_unknown_fields:
+            schema.additional_properties = False

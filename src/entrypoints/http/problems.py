@@ -11,7 +11,17 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
-from funflights_core.errors import InvalidQuery
+from funflights_core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    InvalidQuery,
+    InvalidToken,
+    MfaRequired,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "urn:funflights:problem:"
@@ -120,6 +130,61 @@ def _on_problem(request: Request[Any, Any, Any], exc: ProblemError) -> Response[
     )
 
 
+def _on_invalid_input(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Problem]:
+    return problem_response(
+        request,
+        status=422,
+        kind="invalid-input",
+        title="Invalid input",
+        detail=f"{exc.field} {exc.reason}.",
+        invalid_params=[{"name": exc.field, "reason": exc.reason}],
+    )
+
+
+_BEARER = {"WWW-Authenticate": 'Bearer realm="funflights"'}
+
+
+def _on_authentication(
+    request: Request[Any, Any, Any], exc: AuthenticationFailed
+) -> Response[Problem]:
+    if isinstance(exc, MfaRequired):
+        kind, title = "mfa-required", "Second factor required"
+    elif isinstance(exc, InvalidToken):
+        kind, title = "invalid-token", "Invalid token"
+    else:
+        kind, title = "authentication-failed", "Authentication failed"
+    return problem_response(
+        request, status=401, kind=kind, title=title, detail=str(exc), headers=_BEARER
+    )
+
+
+def _on_permission(request: Request[Any, Any, Any], exc: PermissionDenied) -> Response[Problem]:
+    return problem_response(
+        request, status=403, kind="forbidden", title="Forbidden", detail=str(exc)
+    )
+
+
+def _on_not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Problem]:
+    return problem_response(
+        request, status=404, kind="not-found", title="Not found", detail=str(exc)
+    )
+
+
+def _on_conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Problem]:
+    return problem_response(request, status=409, kind="conflict", title="Conflict", detail=str(exc))
+
+
+def _on_throttled(request: Request[Any, Any, Any], exc: TooManyAttempts) -> Response[Problem]:
+    return problem_response(
+        request,
+        status=429,
+        kind="too-many-requests",
+        title="Too many attempts",
+        detail=str(exc),
+        headers={"Retry-After": str(exc.retry_after_s)},
+    )
+
+
 _KINDS = {404: "not-found", 405: "method-not-allowed", 429: "too-many-requests"}
 
 
@@ -152,6 +217,12 @@ def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ValidationException: _on_validation,
     InvalidQuery: _on_invalid_query,
+    InvalidInput: _on_invalid_input,
+    AuthenticationFailed: _on_authentication,
+    PermissionDenied: _on_permission,
+    NotFound: _on_not_found,
+    Conflict: _on_conflict,
+    TooManyAttempts: _on_throttled,
     ProblemError: _on_problem,
     HTTPException: _on_http,
     Exception: _on_unexpected,
@@ -160,7 +231,13 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
 
 _DESCRIPTIONS = {
     400: "Unknown query parameter, or a parameter with an invalid value (each one named).",
+    401: "Missing, wrong or expired credentials (type says which: authentication-failed, "
+    "invalid-token, mfa-required).",
+    403: "Authenticated, but not allowed to do this.",
     404: "No such resource.",
+    409: "Conflicts with what exists.",
+    422: "A field has an unacceptable value (named in invalid-params); nothing was stored.",
+    429: "Too many attempts; Retry-After says when to try again.",
     503: "Not ready yet.",
 }
 
@@ -175,3 +252,10 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
         )
         for status in statuses
     }
+
+
+def api_problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """``problem_responses`` for /api/v1, with the 400, 401 and 403 every endpoint there has."""
+    # Any request may carry a bad query string (400), a bad token (401), or a token of
+    # another tenant than its host (403).
+    return problem_responses(*sorted({400, 401, 403, *statuses}))

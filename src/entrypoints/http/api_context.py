@@ -1,0 +1,46 @@
+"""The one dependency of the /api/v1 handlers: the caller and the services they use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+from litestar import Request
+
+from entrypoints.http.request_context import Caller, CallerResolver, TenantDirectory
+from funflights_core.accounts import AccountService
+from funflights_core.clock import Clock
+from funflights_core.identity import IdentityService
+from funflights_core.tenant_admin import TenantAdmin
+
+
+@attrs.frozen
+class ApiServices:
+    """The use cases behind /api/v1, built once by ``create_app``."""
+
+    identity: IdentityService
+    accounts: AccountService
+    tenant_admin: TenantAdmin
+    tenants: TenantDirectory
+    clock: Clock
+    resolver: CallerResolver
+
+
+@attrs.frozen
+class ApiContext:
+    """What a handler needs: who calls (and for which tenant), and the services."""
+
+    caller: Caller
+    services: ApiServices
+    client_address: str
+
+
+def api_context_provider(services: ApiServices) -> Any:
+    """A Litestar dependency function resolving the ApiContext of a request."""
+
+    async def provide_api_context(request: Request[Any, Any, Any]) -> ApiContext:
+        caller = await services.resolver.resolve(request)
+        address = request.client.host if request.client else "unknown"
+        return ApiContext(caller, services, address)
+
+    return provide_api_context

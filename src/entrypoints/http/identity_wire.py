@@ -1,0 +1,217 @@
+"""Wire formats of the identity and tenant API (/api/v1): msgspec structs, snake_case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from funflights_core.identity import TokenPair, TotpEnrolment
+from funflights_core.tenant import Tenant
+from funflights_core.user import User
+
+Email = Annotated[str, msgspec.Meta(max_length=320, description="An email address.")]
+Password = Annotated[str, msgspec.Meta(max_length=1024)]
+Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+
+
+class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new customer account."""
+
+    email: Email
+    password: Password
+    full_name: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Credentials; ``totp_code`` only for accounts with an authenticator."""
+
+    email: Email
+    password: Password
+    totp_code: Annotated[str, msgspec.Meta(max_length=16)] | None = None
+
+
+class RefreshIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A refresh token to exchange."""
+
+    refresh_token: Secret
+
+
+class CodeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A code sent by email (verification)."""
+
+    token: Secret
+
+
+class PasswordResetIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Whose password to reset."""
+
+    email: Email
+
+
+class PasswordResetConfirmIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The emailed reset code and the new password."""
+
+    token: Secret
+    password: Password
+
+
+class TotpCodeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A code from an authenticator app."""
+
+    code: Annotated[str, msgspec.Meta(max_length=16)]
+
+
+class TokensOut(msgspec.Struct, frozen=True):
+    """Tokens of a session (OAuth 2 token response field names)."""
+
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+    refresh_expires_in: int
+    mfa: bool
+
+    @classmethod
+    def of(cls, pair: TokenPair, now: datetime) -> TokensOut:
+        """The wire form of a token pair."""
+        return cls(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            token_type="Bearer",
+            expires_in=int((pair.access_expires_at - now).total_seconds()),
+            refresh_expires_in=int((pair.refresh_expires_at - now).total_seconds()),
+            mfa=pair.claims.mfa,
+        )
+
+
+class TotpEnrolmentOut(msgspec.Struct, frozen=True):
+    """The secret to add to an authenticator app (shown once), and its otpauth URI."""
+
+    secret: str
+    provisioning_uri: str
+
+    @classmethod
+    def of(cls, enrolment: TotpEnrolment) -> TotpEnrolmentOut:
+        """The wire form of an enrolment."""
+        return cls(enrolment.secret, enrolment.provisioning_uri)
+
+
+class UserOut(msgspec.Struct, frozen=True):
+    """An account as its owner sees it."""
+
+    id: str
+    tenant_id: str
+    email: str
+    email_verified: bool
+    full_name: str
+    roles: list[str]
+    preferred_currency: str | None
+    language: str | None
+    phone: str | None
+    notification_channels: list[str]
+    second_factor_enrolled: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        """The wire form of a user."""
+        return cls(
+            id=user.id,
+            tenant_id=user.tenant_id,
+            email=user.email,
+            email_verified=user.email_verified,
+            full_name=user.full_name,
+            roles=sorted(str(role) for role in user.roles),
+            preferred_currency=user.preferred_currency,
+            language=user.language,
+            phone=user.phone,
+            notification_channels=sorted(str(c) for c in user.notification_channels),
+            second_factor_enrolled=user.totp_confirmed,
+            created_at=user.created_at,
+        )
+
+
+class ProfilePatchIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Profile fields to change; absent ones stay as they are."""
+
+    full_name: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    preferred_currency: Annotated[str, msgspec.Meta(max_length=10)] | None = None
+    language: Annotated[str, msgspec.Meta(max_length=35)] | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    notification_channels: list[str] | None = None
+
+
+class OidcIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An OpenID Connect issuer: its keys by URL or inline (JWKS JSON text)."""
+
+    issuer: Annotated[str, msgspec.Meta(max_length=500)]
+    audience: Annotated[str, msgspec.Meta(max_length=500)]
+    jwks_url: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    jwks: Annotated[str, msgspec.Meta(max_length=100_000)] | None = None
+
+
+class TenantPatchIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Tenant fields to change; absent ones stay as they are."""
+
+    name: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    domains: list[str] | None = None
+    default_currency: Annotated[str, msgspec.Meta(max_length=10)] | None = None
+    locale: Annotated[str, msgspec.Meta(max_length=35)] | None = None
+    loyalty_programme: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    point_value_usd: (
+        Annotated[str, msgspec.Meta(max_length=40, description="Decimal text.")] | None
+    ) = None
+    auth_methods: list[str] | None = None
+    oidc: OidcIn | None = None
+
+
+class TenantIn(TenantPatchIn, forbid_unknown_fields=True):
+    """A new tenant (``id``: lower-case letters, digits, hyphens)."""
+
+    id: Annotated[str, msgspec.Meta(max_length=100)] = ""
+
+
+class OidcOut(msgspec.Struct, frozen=True):
+    """The tenant's OpenID Connect issuer."""
+
+    issuer: str
+    audience: str
+    jwks_url: str | None
+    has_inline_jwks: bool
+
+
+class TenantOut(msgspec.Struct, frozen=True):
+    """A tenant."""
+
+    id: str
+    name: str
+    domains: list[str]
+    default_currency: str
+    locale: str
+    loyalty_programme: str
+    point_value_usd: Decimal
+    auth_methods: list[str]
+    oidc: OidcOut | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, tenant: Tenant) -> TenantOut:
+        """The wire form of a tenant."""
+        oidc = tenant.oidc
+        return cls(
+            id=tenant.id,
+            name=tenant.name,
+            domains=list(tenant.domains),
+            default_currency=tenant.default_currency,
+            locale=tenant.locale,
+            loyalty_programme=tenant.loyalty_programme,
+            point_value_usd=tenant.point_value_usd,
+            auth_methods=sorted(str(m) for m in tenant.auth_methods),
+            oidc=None
+            if oidc is None
+            else OidcOut(oidc.issuer, oidc.audience, oidc.jwks_url, oidc.jwks is not None),
+            created_at=tenant.created_at,
+        )

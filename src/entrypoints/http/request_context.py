@@ -1,0 +1,116 @@
+"""Who is calling, and for which tenant: resolved once per request from token and Host."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import attrs
+from litestar import Request
+
+from funflights_core.access_token import AccessClaims
+from funflights_core.errors import InvalidToken, PermissionDenied
+from funflights_core.identity import IdentityService
+from funflights_core.role import MFA_ROLES, Role
+from funflights_core.tenant import DEFAULT_TENANT_ID, Tenant
+from funflights_core.unit_of_work import UnitOfWorkFactory
+
+_CACHE_S = 30.0
+"""How long a process trusts its copy of a tenant (changes elsewhere show within this)."""
+
+
+class TenantDirectory:
+    """Tenants by id and by host name, cached briefly: every request needs one."""
+
+    def __init__(self, database: UnitOfWorkFactory) -> None:
+        self._database = database
+        self._by_id: dict[str, tuple[float, Tenant | None]] = {}
+        self._by_domain: dict[str, tuple[float, Tenant | None]] = {}
+
+    async def get(self, tenant_id: str) -> Tenant | None:
+        """The tenant with this id."""
+        hit = self._by_id.get(tenant_id)
+        if hit is not None and time.monotonic() - hit[0] < _CACHE_S:
+            return hit[1]
+        async with self._database.platform() as uow:
+            tenant = await uow.tenants.get(tenant_id)
+        self._by_id[tenant_id] = (time.monotonic(), tenant)
+        return tenant
+
+    async def by_domain(self, domain: str) -> Tenant | None:
+        """The tenant serving this host name."""
+        hit = self._by_domain.get(domain)
+        if hit is not None and time.monotonic() - hit[0] < _CACHE_S:
+            return hit[1]
+        async with self._database.platform() as uow:
+            tenant = await uow.tenants.by_domain(domain)
+        if len(self._by_domain) > 10_000:  # arbitrary Host headers must not grow it forever
+            self._by_domain.clear()
+        self._by_domain[domain] = (time.monotonic(), tenant)
+        return tenant
+
+    def forget(self, tenant_id: str) -> None:
+        """Drop cached copies of a tenant this process just changed."""
+        self._by_id.pop(tenant_id, None)
+        self._by_domain = {
+            k: v for k, v in self._by_domain.items() if v[1] is None or v[1].id != tenant_id
+        }
+
+
+def host_name(request: Request[Any, Any, Any]) -> str:
+    """The Host header without its port, lower-cased."""
+    host = request.headers.get("host", "").strip().lower()
+    if host.startswith("["):  # an IPv6 literal: [::1]:8000
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+@attrs.frozen
+class Caller:
+    """The request's tenant and, when a valid token came with it, the principal's claims."""
+
+    tenant: Tenant
+    claims: AccessClaims | None
+
+    def signed_in(self) -> AccessClaims:
+        """The claims, or a 401 when the request carried no token."""
+        if self.claims is None:
+            raise InvalidToken("sign in: send 'Authorization: Bearer <access token>'")
+        return self.claims
+
+    def with_role(self, *roles: Role) -> AccessClaims:
+        """The claims, if the principal has one of the roles (with a second factor if staff)."""
+        claims = self.signed_in()
+        if not set(roles) & claims.roles:
+            raise PermissionDenied("your role does not allow this")
+        if claims.roles & MFA_ROLES and not claims.mfa:
+            raise PermissionDenied("staff and admins must sign in with their authenticator")
+        return claims
+
+
+class CallerResolver:
+    """Resolves the tenant in this order: the token's tenant, then the Host header, then default."""
+
+    def __init__(self, identity: IdentityService, tenants: TenantDirectory) -> None:
+        self._identity = identity
+        self._tenants = tenants
+
+    async def resolve(self, request: Request[Any, Any, Any]) -> Caller:
+        """The caller of this request; 401 for a bad token, 403 for a tenant mismatch."""
+        authorization = request.headers.get("authorization")
+        host_tenant = await self._tenants.by_domain(host_name(request))
+        if authorization is None:
+            tenant = host_tenant or await self._tenants.get(DEFAULT_TENANT_ID)
+            if tenant is None:
+                raise RuntimeError("the default tenant is missing: run 'funflights db upgrade'")
+            return Caller(tenant, None)
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidToken("use 'Authorization: Bearer <access token>'")
+        claims = await self._identity.authenticate(token.strip())
+        tenant = await self._tenants.get(claims.tenant_id)
+        if tenant is None:
+            raise InvalidToken("the token's tenant does not exist")
+        if host_tenant is not None and host_tenant.id != tenant.id:
+            raise PermissionDenied("the token belongs to another tenant than this host")
+        return Caller(tenant, claims)
