@@ -11,9 +11,9 @@ import attrs
 import httpx
 import punq
 import redis.asyncio
+
 from adapters.attempt_counters.in_memory_counter import InMemoryAttemptCounter
 from adapters.attempt_counters.redis_counter import RedisAttemptCounter
-
 from adapters.clocks import SystemClock
 from adapters.identity.ids import UuidIds
 from adapters.identity.mailers import MailFolder

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import attrs
 import pyotp
 import pytest
-from adapters.attempt_counters.in_memory_counter import InMemoryAttemptCounter
 
+from adapters.attempt_counters.in_memory_counter import InMemoryAttemptCounter
 from adapters.clocks import ManualClock
 from adapters.identity.ids import SequentialIds
 from adapters.identity.mailers import InMemoryMailer
