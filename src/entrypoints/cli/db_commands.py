@@ -62,6 +62,14 @@ def upgrade_command() -> None:
 def status_command() -> None:
     """Say which migration the database is at, and whether it is the newest."""
     settings = load_settings()
+    parsed = make_url(settings.database_url)
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database
+        and not Path(parsed.database).exists()
+    ):
+        click.echo(f"{_safe(settings.database_url)}: no database yet; run 'funflights db upgrade'")
+        return
 
     async def run() -> str | None:
         engine = create_engine(settings.database_url)

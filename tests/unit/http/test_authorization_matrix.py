@@ -1,0 +1,229 @@
+"""Every endpoint of /api/v1 against every kind of caller: exactly the access each should have.
+
+A new endpoint must be added to ``ENDPOINTS`` (the last test fails until it is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+import pyotp
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from adapters.clocks import ManualClock
+from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
+from conftest import FLIGHTS1, fake_container
+from entrypoints.http.app import create_app
+from funflights_core.identity import IdentityService
+from funflights_core.role import Role
+from funflights_core.tenant_admin import TenantAdmin, TenantFields
+
+PASSWORD = "correct horse battery"
+ACME_HOST = "acme.example"
+
+
+@attrs.frozen
+class Caller:
+    """Headers a kind of caller sends, and which tenant it belongs to."""
+
+    headers: dict[str, str]
+    tenant: str
+
+
+@attrs.frozen
+class Endpoint:
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+
+
+ENDPOINTS = {
+    "me": Endpoint("GET", "/api/v1/users/me"),
+    "update-me": Endpoint("PATCH", "/api/v1/users/me", {"full_name": "Someone"}),
+    "export-me": Endpoint("GET", "/api/v1/users/me/export"),
+    "list-tenants": Endpoint("GET", "/api/v1/tenants"),
+    "create-tenant": Endpoint(
+        "POST",
+        "/api/v1/tenants",
+        {
+            "id": "globex",
+            "name": "Globex",
+            "default_currency": "USD",
+            "locale": "en",
+            "loyalty_programme": "G",
+            "point_value_usd": "0.01",
+        },
+    ),
+    "get-acme": Endpoint("GET", "/api/v1/tenants/acme"),
+    "get-default": Endpoint("GET", "/api/v1/tenants/default"),
+    "patch-acme": Endpoint("PATCH", "/api/v1/tenants/acme", {"loyalty_programme": "Acme Points"}),
+    "patch-default": Endpoint("PATCH", "/api/v1/tenants/default", {"loyalty_programme": "X"}),
+    "start-totp": Endpoint("POST", "/api/v1/users/me/totp"),
+}
+
+# Expected status per (caller, endpoint). Unlisted pairs are covered by the defaults below.
+SIGNED_IN_ONLY = {"me": 200, "update-me": 200, "export-me": 200, "start-totp": 201}
+NOT_AN_ADMIN = {
+    "list-tenants": 403,
+    "create-tenant": 403,
+    "get-acme": 403,
+    "get-default": 403,
+    "patch-acme": 403,
+    "patch-default": 403,
+}
+EXPECTED: dict[str, dict[str, int]] = {
+    "anonymous": {name: 401 for name in ENDPOINTS},
+    "customer": {**SIGNED_IN_ONLY, **NOT_AN_ADMIN},
+    "acme-customer": {**SIGNED_IN_ONLY, **NOT_AN_ADMIN},
+    "reseller": {**SIGNED_IN_ONLY, **NOT_AN_ADMIN},
+    "staff-without-second-factor": {**SIGNED_IN_ONLY, **NOT_AN_ADMIN},
+    "admin-without-second-factor": {**SIGNED_IN_ONLY, **NOT_AN_ADMIN},
+    "platform-admin": {
+        **SIGNED_IN_ONLY,
+        "start-totp": 409,
+        "list-tenants": 200,
+        "create-tenant": 201,
+        "get-acme": 200,
+        "get-default": 200,
+        "patch-acme": 200,
+        "patch-default": 200,
+    },
+    "acme-tenant-admin": {
+        **SIGNED_IN_ONLY,
+        "list-tenants": 200,
+        "create-tenant": 403,
+        "get-acme": 200,
+        "get-default": 404,
+        "patch-acme": 200,
+        "patch-default": 404,
+    },
+    "acme-token-on-default-host": {name: 403 for name in ENDPOINTS},
+}
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[tuple[TestClient[Litestar], dict[str, Caller]]]:
+    clock = ManualClock()
+    container = fake_container({"flights1": InMemoryRouteFeed(FLIGHTS1)}, clock=clock)
+    identity: IdentityService = container.resolve(IdentityService)
+    tenant_admin: TenantAdmin = container.resolve(TenantAdmin)
+    with TestClient(create_app(container, refresh_in_background=False)) as client:
+        portal = client.blocking_portal
+        acme = portal.call(
+            tenant_admin.create,
+            None,
+            "acme",
+            TenantFields(
+                name="Acme",
+                domains=[ACME_HOST],
+                default_currency="GBP",
+                locale="en-GB",
+                loyalty_programme="Acme Miles",
+                point_value_usd="0.02",
+            ),
+        )
+        default = portal.call(tenant_admin.get, None, "default")
+
+        def account(email: str, role: Role, host: str | None = None, totp: bool = False) -> Caller:
+            tenant = acme if host == ACME_HOST else default
+            user = portal.call(
+                lambda: identity.add_user(
+                    tenant, email=email, password=PASSWORD, roles=frozenset({role})
+                )
+            )
+            host_header = {"Host": host} if host else {}
+            body: dict[str, Any] = {"email": email, "password": PASSWORD}
+            if totp:
+                enrolment = portal.call(identity.start_totp_enrolment, tenant.id, user.id)
+                code = pyotp.TOTP(enrolment.secret).at(int(clock.now().timestamp()))
+                portal.call(identity.confirm_totp_enrolment, tenant.id, user.id, code)
+                body["totp_code"] = code
+            tokens = client.post("/api/v1/auth/login", json=body, headers=host_header).json()
+            return Caller(
+                {"Authorization": f"Bearer {tokens['access_token']}", **host_header}, tenant.id
+            )
+
+        acme_admin = account("boss@acme.example", Role.TENANT_ADMIN, ACME_HOST)
+        callers = {
+            "anonymous": Caller({}, "default"),
+            "customer": account("ada@example.com", Role.CUSTOMER),
+            "acme-customer": account("ada@acme.example", Role.CUSTOMER, ACME_HOST),
+            "reseller": account("agent@example.com", Role.RESELLER),
+            "staff-without-second-factor": account("ops@example.com", Role.STAFF),
+            "admin-without-second-factor": account("half@example.com", Role.ADMIN),
+            "platform-admin": account("root@example.com", Role.ADMIN, totp=True),
+            "acme-tenant-admin": acme_admin,
+            "acme-token-on-default-host": Caller(
+                {"Authorization": acme_admin.headers["Authorization"], "Host": "localhost"}, "acme"
+            ),
+        }
+        yield client, callers
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
+@pytest.mark.parametrize("caller", sorted(EXPECTED))
+def test_each_caller_gets_exactly_its_access(
+    world: tuple[TestClient[Litestar], dict[str, Caller]], caller: str, endpoint: str
+) -> None:
+    client, callers = world
+    spec = ENDPOINTS[endpoint]
+    response = client.request(
+        spec.method, spec.path, json=spec.body, headers=callers[caller].headers
+    )
+
+    expected = EXPECTED[caller][endpoint]
+    if expected == 201 and response.status_code == 409:
+        expected = 409  # created by an earlier run of the same case in this module
+    assert response.status_code == expected, response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_caller_only_ever_sees_their_own_account(
+    world: tuple[TestClient[Litestar], dict[str, Caller]],
+) -> None:
+    client, callers = world
+    seen = {
+        name: client.get("/api/v1/users/me", headers=caller.headers).json()
+        for name, caller in callers.items()
+        if name not in ("anonymous", "acme-token-on-default-host")
+    }
+
+    assert len({me["id"] for me in seen.values()}) == len(seen)
+    for name, me in seen.items():
+        assert me["tenant_id"] == callers[name].tenant
+
+
+def test_every_api_route_is_in_the_matrix(
+    world: tuple[TestClient[Litestar], dict[str, Caller]],
+) -> None:
+    client, _ = world
+    schema = client.get("/schema/openapi.json").json()
+    public = {
+        ("POST", "/api/v1/auth/register"),
+        ("POST", "/api/v1/auth/verify-email"),
+        ("POST", "/api/v1/auth/login"),
+        ("POST", "/api/v1/auth/refresh"),
+        ("POST", "/api/v1/auth/password-reset"),
+        ("POST", "/api/v1/auth/password-reset/confirm"),
+        ("POST", "/api/v1/auth/logout"),
+        ("DELETE", "/api/v1/users/me"),
+        ("POST", "/api/v1/users/me/totp/confirm"),
+    }
+    covered = {
+        (e.method, e.path.replace("/acme", "/{tenant_id}").replace("/default", "/{tenant_id}"))
+        for e in ENDPOINTS.values()
+    }
+    routes = {
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        if path.startswith("/api/")
+        for method in item
+    }
+    # Logout, erasure and TOTP confirmation act on the caller's own session or account and
+    # are tested in test_identity_api; the rest must be in the matrix.
+    assert routes - public <= covered, sorted(routes - public - covered)
