@@ -21,6 +21,7 @@ from adapters.security.jwt_access_tokens import JwtAccessTokens
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from funflights_core.accounts import AccountService
+from funflights_core.api_keys import ApiKeyService
 from funflights_core.circuit_breaker import CircuitBreaker
 from funflights_core.clock import Clock
 from funflights_core.identity import IdentityService
@@ -95,11 +96,12 @@ def register_fake_identity(container: punq.Container, clock: ManualClock) -> Non
     """The identity services over in-memory fakes, as bootstrap registers the real ones."""
     database = InMemoryDatabase()
     mailer = InMemoryMailer()
+    counter = InMemoryAttemptCounter(clock)
     identity = IdentityService(
         database=database,
         hasher=Argon2PasswordHasher.for_tests(),
         tokens=JwtAccessTokens(secret="test-secret-" * 4, issuer="funflights", audience="api"),
-        counter=InMemoryAttemptCounter(clock),
+        counter=counter,
         mailer=mailer,
         totp=PyotpTotp(),
         ids=UuidIds(),
@@ -115,6 +117,10 @@ def register_fake_identity(container: punq.Container, clock: ManualClock) -> Non
         instance=AccountService(database=database, sessions=identity.sessions, clock=clock),
     )
     container.register(TenantAdmin, instance=TenantAdmin(database=database, clock=clock))
+    container.register(
+        ApiKeyService,
+        instance=ApiKeyService(database=database, counter=counter, clock=clock, ids=UuidIds()),
+    )
 
 
 AppFactory = Callable[..., Litestar]

@@ -35,6 +35,7 @@ from entrypoints.provider_file import (
 )
 from entrypoints.settings import Settings
 from funflights_core.accounts import AccountService
+from funflights_core.api_keys import ApiKeyService
 from funflights_core.attempt_counter import AttemptCounter
 from funflights_core.circuit_breaker import CircuitBreaker
 from funflights_core.clock import Clock
@@ -124,6 +125,7 @@ class IdentityParts:
     database: SqlUnitOfWorkFactory
     identity: IdentityService
     accounts: AccountService
+    api_keys: ApiKeyService
     tenant_admin: TenantAdmin
 
 
@@ -167,6 +169,7 @@ def build_identity(
         access_token_ttl_s=settings.access_token_ttl_s,
         refresh_token_ttl_s=settings.refresh_token_ttl_s,
     )
+    counter = attempt_counter(settings, clock)
     identity = IdentityService(
         database=database,
         hasher=Argon2PasswordHasher(),
@@ -175,7 +178,7 @@ def build_identity(
             issuer="funflights",
             audience="funflights-api",
         ),
-        counter=attempt_counter(settings, clock),
+        counter=counter,
         mailer=MailFolder(settings.mail_folder),
         totp=PyotpTotp(),
         ids=UuidIds(),
@@ -186,6 +189,7 @@ def build_identity(
         database=database,
         identity=identity,
         accounts=AccountService(database=database, sessions=identity.sessions, clock=clock),
+        api_keys=ApiKeyService(database=database, counter=counter, clock=clock, ids=UuidIds()),
         tenant_admin=TenantAdmin(database=database, clock=clock),
     )
 
@@ -226,5 +230,6 @@ def bootstrap(
     container.register(UnitOfWorkFactory, instance=parts.database)
     container.register(IdentityService, instance=parts.identity)
     container.register(AccountService, instance=parts.accounts)
+    container.register(ApiKeyService, instance=parts.api_keys)
     container.register(TenantAdmin, instance=parts.tenant_admin)
     return container

@@ -12,6 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from funflights_core.api_key import ApiKey
 from funflights_core.one_time_token import OneTimeToken
 from funflights_core.refresh_token import RefreshToken
 from funflights_core.tenant import Tenant
@@ -114,6 +115,34 @@ class OneTimeTokenRepository(Protocol):
         ...
 
 
+class ApiKeyRepository(Protocol):
+    """API keys of one tenant."""
+
+    async def add(self, key: ApiKey) -> None:
+        """Store a new key."""
+        ...
+
+    async def get(self, key_id: str) -> ApiKey | None:
+        """The key with this id, in this tenant."""
+        ...
+
+    async def all(self) -> Sequence[ApiKey]:
+        """The tenant's keys, newest first."""
+        ...
+
+    async def revoke(self, key_id: str, at: datetime) -> bool:
+        """Revoke a key; False if there is no such unrevoked key in this tenant."""
+        ...
+
+
+class ApiKeyDirectory(Protocol):
+    """Finds a key by its digest across tenants: the key is what says which tenant it is."""
+
+    async def by_digest(self, digest: str) -> ApiKey | None:
+        """The key with this digest, whatever its tenant."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """An atomic change: nothing is stored unless ``commit`` is called before the end."""
 
@@ -147,6 +176,11 @@ class PlatformUnitOfWork(UnitOfWork, Protocol):
         """The tenants."""
         ...
 
+    @property
+    def api_key_directory(self) -> ApiKeyDirectory:
+        """API keys by digest, across tenants (read only)."""
+        ...
+
 
 class TenantUnitOfWork(UnitOfWork, Protocol):
     """Changes to one tenant's data; every repository here is scoped to ``tenant_id``."""
@@ -169,6 +203,11 @@ class TenantUnitOfWork(UnitOfWork, Protocol):
     @property
     def one_time_tokens(self) -> OneTimeTokenRepository:
         """The tenant's verification and reset tokens."""
+        ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository:
+        """The tenant's API keys."""
         ...
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
+from funflights_core.api_key import ApiKey, Scope
 from funflights_core.errors import Conflict
 from funflights_core.one_time_token import OneTimeToken, TokenPurpose
 from funflights_core.refresh_token import RefreshToken
@@ -316,3 +317,55 @@ class PersistenceContract(abc.ABC):
             stored = await uow.one_time_tokens.by_digest(token.digest)
         assert stored is not None
         assert stored.used_at == NOW
+
+    # --- API keys -------------------------------------------------------------------------
+
+    def a_key(self, tenant_id: str = "default", **changes: object) -> ApiKey:
+        key = ApiKey(
+            id=str(uuid.uuid4()),
+            tenant_id=tenant_id,
+            name="Agency X",
+            prefix="ffk_0123abcd",
+            digest=uuid.uuid4().hex + uuid.uuid4().hex,
+            scopes=frozenset({Scope.SEARCH, Scope.READ_BOOKINGS}),
+            created_at=NOW,
+            rate_limit_per_minute=60,
+            daily_quota=10_000,
+            expires_at=NOW + timedelta(days=90),
+        )
+        return attrs.evolve(key, **changes)
+
+    async def test_api_keys_round_trip_and_revoke(self, database: UnitOfWorkFactory) -> None:
+        older = self.a_key(created_at=NOW - timedelta(days=1))
+        newer = self.a_key(expires_at=None)
+        async with database.for_tenant("default") as uow:
+            await uow.api_keys.add(older)
+            await uow.api_keys.add(newer)
+            await uow.commit()
+        async with database.for_tenant("default") as uow:
+            assert await uow.api_keys.get(older.id) == older
+            assert list(await uow.api_keys.all()) == [newer, older]
+            assert await uow.api_keys.revoke(older.id, NOW) is True
+            assert await uow.api_keys.revoke(older.id, NOW) is False
+            await uow.commit()
+        async with database.platform() as uow:
+            found = await uow.api_key_directory.by_digest(older.digest)
+            assert found == attrs.evolve(older, revoked_at=NOW)
+            assert await uow.api_key_directory.by_digest("0" * 64) is None
+
+    async def test_api_keys_of_another_tenant_are_invisible(
+        self, database: UnitOfWorkFactory
+    ) -> None:
+        await self.store_tenant(database, a_tenant("acme"))
+        theirs = self.a_key("acme")
+        async with database.for_tenant("acme") as uow:
+            await uow.api_keys.add(theirs)
+            await uow.commit()
+        async with database.for_tenant("default") as uow:
+            assert await uow.api_keys.get(theirs.id) is None
+            assert list(await uow.api_keys.all()) == []
+            assert await uow.api_keys.revoke(theirs.id, NOW) is False
+        async with database.platform() as uow:
+            found = await uow.api_key_directory.by_digest(theirs.digest)
+        assert found is not None
+        assert found.tenant_id == "acme"

@@ -10,6 +10,7 @@ from typing import Self
 
 import attrs
 
+from funflights_core.api_key import ApiKey
 from funflights_core.errors import Conflict
 from funflights_core.one_time_token import OneTimeToken
 from funflights_core.refresh_token import RefreshToken
@@ -38,6 +39,7 @@ class _Tables:
     users: dict[str, User] = attrs.field(factory=dict)
     refresh_tokens: dict[str, RefreshToken] = attrs.field(factory=dict)
     one_time_tokens: dict[str, OneTimeToken] = attrs.field(factory=dict)
+    api_keys: dict[str, ApiKey] = attrs.field(factory=dict)
 
     def copy(self) -> _Tables:
         # Domain objects are immutable: copying the dicts isolates a unit of work.
@@ -46,6 +48,7 @@ class _Tables:
             dict(self.users),
             dict(self.refresh_tokens),
             dict(self.one_time_tokens),
+            dict(self.api_keys),
         )
 
 
@@ -216,6 +219,49 @@ class InMemoryOneTimeTokenRepository:
         return True
 
 
+class InMemoryApiKeyRepository:
+    """ApiKeyRepository over a working copy, scoped to one tenant."""
+
+    def __init__(self, tables: _Tables, tenant_id: str) -> None:
+        self._tables = tables
+        self._tenant_id = tenant_id
+
+    async def add(self, key: ApiKey) -> None:
+        """Store a new key."""
+        if key.tenant_id != self._tenant_id:
+            raise ValueError("a key can only be added to its own tenant")
+        self._tables.api_keys[key.id] = key
+
+    async def get(self, key_id: str) -> ApiKey | None:
+        """The key with this id, in this tenant."""
+        key = self._tables.api_keys.get(key_id)
+        return key if key is not None and key.tenant_id == self._tenant_id else None
+
+    async def all(self) -> Sequence[ApiKey]:
+        """The tenant's keys, newest first."""
+        mine = [k for k in self._tables.api_keys.values() if k.tenant_id == self._tenant_id]
+        return sorted(mine, key=lambda k: (-k.created_at.timestamp(), k.id))
+
+    async def revoke(self, key_id: str, at: datetime) -> bool:
+        """Revoke a key; False if there is no such unrevoked key in this tenant."""
+        key = await self.get(key_id)
+        if key is None or key.revoked_at is not None:
+            return False
+        self._tables.api_keys[key_id] = attrs.evolve(key, revoked_at=at)
+        return True
+
+
+class InMemoryApiKeyDirectory:
+    """ApiKeyDirectory over a working copy."""
+
+    def __init__(self, tables: _Tables) -> None:
+        self._tables = tables
+
+    async def by_digest(self, digest: str) -> ApiKey | None:
+        """The key with this digest, whatever its tenant."""
+        return next((k for k in self._tables.api_keys.values() if k.digest == digest), None)
+
+
 class _InMemoryUnitOfWork:
     def __init__(self, store: InMemoryDatabase) -> None:
         self._store = store
@@ -255,9 +301,11 @@ class InMemoryPlatformUnitOfWork(_InMemoryUnitOfWork):
     """PlatformUnitOfWork in memory."""
 
     tenants: InMemoryTenantRepository
+    api_key_directory: InMemoryApiKeyDirectory
 
     def _open(self) -> None:
         self.tenants = InMemoryTenantRepository(self._work)
+        self.api_key_directory = InMemoryApiKeyDirectory(self._work)
 
 
 class InMemoryTenantUnitOfWork(_InMemoryUnitOfWork):
@@ -266,6 +314,7 @@ class InMemoryTenantUnitOfWork(_InMemoryUnitOfWork):
     users: InMemoryUserRepository
     refresh_tokens: InMemoryRefreshTokenRepository
     one_time_tokens: InMemoryOneTimeTokenRepository
+    api_keys: InMemoryApiKeyRepository
 
     def __init__(self, store: InMemoryDatabase, tenant_id: str) -> None:
         super().__init__(store)
@@ -275,6 +324,7 @@ class InMemoryTenantUnitOfWork(_InMemoryUnitOfWork):
         self.users = InMemoryUserRepository(self._work, self.tenant_id)
         self.refresh_tokens = InMemoryRefreshTokenRepository(self._work, self.tenant_id)
         self.one_time_tokens = InMemoryOneTimeTokenRepository(self._work, self.tenant_id)
+        self.api_keys = InMemoryApiKeyRepository(self._work, self.tenant_id)
 
 
 class InMemoryDatabase:

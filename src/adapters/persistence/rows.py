@@ -111,3 +111,21 @@ class OneTimeTokenRow(Base):
     purpose: Mapped[str] = mapped_column(String(30))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ApiKeyRow(Base):
+    """A reseller's API key (digest only)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[frozenset[str]] = mapped_column(StringSet())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    rate_limit_per_minute: Mapped[int] = mapped_column()
+    daily_quota: Mapped[int] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

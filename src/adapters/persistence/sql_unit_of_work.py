@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.persistence.sql_api_keys import SqlApiKeyDirectory, SqlApiKeyRepository
 from adapters.persistence.sql_tenants import SqlTenantRepository
 from adapters.persistence.sql_tokens import SqlOneTimeTokenRepository, SqlRefreshTokenRepository
 from adapters.persistence.sql_users import SqlUserRepository
@@ -63,9 +64,11 @@ class SqlPlatformUnitOfWork(_SqlUnitOfWork):
     """PlatformUnitOfWork in SQL."""
 
     tenants: SqlTenantRepository
+    api_key_directory: SqlApiKeyDirectory
 
     def _open(self) -> None:
         self.tenants = SqlTenantRepository(self.session)
+        self.api_key_directory = SqlApiKeyDirectory(self.session)
 
 
 class SqlTenantUnitOfWork(_SqlUnitOfWork):
@@ -74,6 +77,7 @@ class SqlTenantUnitOfWork(_SqlUnitOfWork):
     users: SqlUserRepository
     refresh_tokens: SqlRefreshTokenRepository
     one_time_tokens: SqlOneTimeTokenRepository
+    api_keys: SqlApiKeyRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], tenant_id: str) -> None:
         super().__init__(sessions)
@@ -84,6 +88,7 @@ class SqlTenantUnitOfWork(_SqlUnitOfWork):
         self.users = SqlUserRepository(session, self.tenant_id)
         self.refresh_tokens = SqlRefreshTokenRepository(session, self.tenant_id)
         self.one_time_tokens = SqlOneTimeTokenRepository(session, self.tenant_id)
+        self.api_keys = SqlApiKeyRepository(session, self.tenant_id)
 
 
 class SqlUnitOfWorkFactory:

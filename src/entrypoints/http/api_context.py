@@ -9,6 +9,7 @@ from litestar import Request
 
 from entrypoints.http.request_context import Caller, CallerResolver, TenantDirectory
 from funflights_core.accounts import AccountService
+from funflights_core.api_keys import ApiKeyService
 from funflights_core.clock import Clock
 from funflights_core.identity import IdentityService
 from funflights_core.tenant_admin import TenantAdmin
@@ -20,6 +21,7 @@ class ApiServices:
 
     identity: IdentityService
     accounts: AccountService
+    api_keys: ApiKeyService
     tenant_admin: TenantAdmin
     tenants: TenantDirectory
     clock: Clock

@@ -19,6 +19,7 @@ from litestar.routes import HTTPRoute
 
 from entrypoints.http import identity_wire
 from entrypoints.http.api_context import ApiServices, api_context_provider
+from entrypoints.http.api_keys_controller import ApiKeysController
 from entrypoints.http.auth_controller import AuthController
 from entrypoints.http.demo_feeds_controller import demo_feed
 from entrypoints.http.health_controller import health, ready
@@ -31,6 +32,7 @@ from entrypoints.http.tenants_controller import TenantsController
 from entrypoints.http.users_controller import UsersController
 from entrypoints.settings import Settings
 from funflights_core.accounts import AccountService
+from funflights_core.api_keys import ApiKeyService
 from funflights_core.clock import Clock
 from funflights_core.identity import IdentityService
 from funflights_core.route_catalogue import RouteCatalogue
@@ -53,6 +55,7 @@ _REQUEST_STRUCTS: dict[str, type[msgspec.Struct]] = {
         identity_wire.OidcIn,
         identity_wire.TenantPatchIn,
         identity_wire.TenantIn,
+        identity_wire.ApiKeyIn,
     )
 }
 
@@ -75,14 +78,16 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
     client: httpx.AsyncClient = container.resolve(httpx.AsyncClient)
     database: UnitOfWorkFactory = container.resolve(UnitOfWorkFactory)
     identity: IdentityService = container.resolve(IdentityService)
+    api_keys: ApiKeyService = container.resolve(ApiKeyService)
     tenants = TenantDirectory(database)
     services = ApiServices(
         identity=identity,
         accounts=container.resolve(AccountService),
+        api_keys=api_keys,
         tenant_admin=container.resolve(TenantAdmin),
         tenants=tenants,
         clock=container.resolve(Clock),
-        resolver=CallerResolver(identity, tenants),
+        resolver=CallerResolver(identity, api_keys, tenants),
     )
 
     route_pages = RoutePages(catalogue)
@@ -114,6 +119,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         AuthController,
         UsersController,
         TenantsController,
+        ApiKeysController,
     ]
     if settings.demo:
         handlers.append(demo_feed)
@@ -142,6 +148,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         debug=False,
     )
     _declare_closed_request_bodies(app)
+    app.state.resolver = services.resolver
     app.state.allowed_methods = {
         route.path: ", ".join(sorted(route.methods))
         for route in app.routes

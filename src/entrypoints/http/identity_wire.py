@@ -8,6 +8,8 @@ from typing import Annotated
 
 import msgspec
 
+from funflights_core.api_key import ApiKey
+from funflights_core.api_keys import KeyUsage
 from funflights_core.identity import TokenPair, TotpEnrolment
 from funflights_core.tenant import Tenant
 from funflights_core.user import User
@@ -215,3 +217,53 @@ class TenantOut(msgspec.Struct, frozen=True):
             else OidcOut(oidc.issuer, oidc.audience, oidc.jwks_url, oidc.jwks is not None),
             created_at=tenant.created_at,
         )
+
+
+class ApiKeyIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new reseller key."""
+
+    name: Annotated[str, msgspec.Meta(max_length=1000)]
+    scopes: list[str]
+    expires_at: datetime | None = None
+    rate_limit_per_minute: int = 60
+    daily_quota: int = 10_000
+
+
+class ApiKeyOut(msgspec.Struct, frozen=True):
+    """A reseller key (never its secret), with its current usage."""
+
+    id: str
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    rate_limit_per_minute: int
+    daily_quota: int
+    requests_this_minute: int
+    requests_today: int
+
+    @classmethod
+    def of(cls, key: ApiKey, usage: KeyUsage) -> ApiKeyOut:
+        """The wire form of a key and its usage."""
+        return cls(
+            id=key.id,
+            name=key.name,
+            prefix=key.prefix,
+            scopes=sorted(str(s) for s in key.scopes),
+            created_at=key.created_at,
+            expires_at=key.expires_at,
+            revoked_at=key.revoked_at,
+            rate_limit_per_minute=key.rate_limit_per_minute,
+            daily_quota=key.daily_quota,
+            requests_this_minute=usage.this_minute,
+            requests_today=usage.today,
+        )
+
+
+class NewApiKeyOut(msgspec.Struct, frozen=True):
+    """A key just issued: ``key`` is the secret, shown this once and never again."""
+
+    key: str
+    api_key: ApiKeyOut

@@ -6,13 +6,15 @@ import time
 from typing import Any
 
 import attrs
-from litestar import Request
+from litestar.connection import ASGIConnection
 
 from funflights_core.access_token import AccessClaims
+from funflights_core.api_key import ApiKey, Scope
+from funflights_core.api_keys import ApiKeyService
 from funflights_core.errors import InvalidToken, PermissionDenied
 from funflights_core.identity import IdentityService
 from funflights_core.role import MFA_ROLES, Role
-from funflights_core.tenant import DEFAULT_TENANT_ID, Tenant
+from funflights_core.tenant import DEFAULT_TENANT_ID, AuthMethod, Tenant
 from funflights_core.unit_of_work import UnitOfWorkFactory
 
 _CACHE_S = 30.0
@@ -57,7 +59,7 @@ class TenantDirectory:
         }
 
 
-def host_name(request: Request[Any, Any, Any]) -> str:
+def host_name(request: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The Host header without its port, lower-cased."""
     host = request.headers.get("host", "").strip().lower()
     if host.startswith("["):  # an IPv6 literal: [::1]:8000
@@ -67,10 +69,19 @@ def host_name(request: Request[Any, Any, Any]) -> str:
 
 @attrs.frozen
 class Caller:
-    """The request's tenant and, when a valid token came with it, the principal's claims."""
+    """The request's tenant and, when a valid token or key came with it, who presented it."""
 
     tenant: Tenant
     claims: AccessClaims | None
+    api_key: ApiKey | None = None
+
+    def with_scope(self, scope: Scope) -> ApiKey:
+        """The reseller's key, if it has the scope."""
+        if self.api_key is None:
+            raise InvalidToken("send 'X-API-Key: <key>'")
+        if scope not in self.api_key.scopes:
+            raise PermissionDenied(f"this API key lacks the '{scope}' scope")
+        return self.api_key
 
     def signed_in(self) -> AccessClaims:
         """The claims, or a 401 when the request carried no token."""
@@ -89,16 +100,22 @@ class Caller:
 
 
 class CallerResolver:
-    """Resolves the tenant in this order: the token's tenant, then the Host header, then default."""
+    """Resolves the tenant in this order: the API key's, the token's, the Host's, default."""
 
-    def __init__(self, identity: IdentityService, tenants: TenantDirectory) -> None:
+    def __init__(
+        self, identity: IdentityService, api_keys: ApiKeyService, tenants: TenantDirectory
+    ) -> None:
         self._identity = identity
+        self._api_keys = api_keys
         self._tenants = tenants
 
-    async def resolve(self, request: Request[Any, Any, Any]) -> Caller:
+    async def resolve(self, request: ASGIConnection[Any, Any, Any, Any]) -> Caller:
         """The caller of this request; 401 for a bad token, 403 for a tenant mismatch."""
-        authorization = request.headers.get("authorization")
         host_tenant = await self._tenants.by_domain(host_name(request))
+        presented_key = request.headers.get("x-api-key")
+        if presented_key is not None:
+            return await self._key_holder(presented_key.strip(), host_tenant)
+        authorization = request.headers.get("authorization")
         if authorization is None:
             tenant = host_tenant or await self._tenants.get(DEFAULT_TENANT_ID)
             if tenant is None:
@@ -114,3 +131,13 @@ class CallerResolver:
         if host_tenant is not None and host_tenant.id != tenant.id:
             raise PermissionDenied("the token belongs to another tenant than this host")
         return Caller(tenant, claims)
+
+    async def _key_holder(self, presented: str, host_tenant: Tenant | None) -> Caller:
+        key = await self._api_keys.authenticate(presented)
+        tenant = await self._tenants.get(key.tenant_id)
+        if tenant is None or not tenant.accepts(AuthMethod.API_KEY):
+            raise InvalidToken("this tenant does not accept API keys")
+        if host_tenant is not None and host_tenant.id != tenant.id:
+            raise PermissionDenied("the API key belongs to another tenant than this host")
+        await self._api_keys.meter(key)
+        return Caller(tenant, None, key)
