@@ -24,6 +24,7 @@ from funflights_core.accounts import AccountService
 from funflights_core.api_keys import ApiKeyService
 from funflights_core.circuit_breaker import CircuitBreaker
 from funflights_core.clock import Clock
+from funflights_core.customer_import import CustomerImporter
 from funflights_core.identity import IdentityService
 from funflights_core.route_catalogue import ProviderSource, RouteCatalogue
 from funflights_core.route_provider import ProviderProfile
@@ -117,6 +118,9 @@ def register_fake_identity(container: punq.Container, clock: ManualClock) -> Non
         instance=AccountService(database=database, sessions=identity.sessions, clock=clock),
     )
     container.register(TenantAdmin, instance=TenantAdmin(database=database, clock=clock))
+    container.register(
+        CustomerImporter, instance=CustomerImporter(database=database, clock=clock, ids=UuidIds())
+    )
     container.register(
         ApiKeyService,
         instance=ApiKeyService(database=database, counter=counter, clock=clock, ids=UuidIds()),

@@ -39,6 +39,7 @@ from funflights_core.api_keys import ApiKeyService
 from funflights_core.attempt_counter import AttemptCounter
 from funflights_core.circuit_breaker import CircuitBreaker
 from funflights_core.clock import Clock
+from funflights_core.customer_import import CustomerImporter
 from funflights_core.identity import IdentityService
 from funflights_core.identity_policy import IdentityPolicy
 from funflights_core.route_catalogue import ProviderSource, RouteCatalogue
@@ -127,6 +128,7 @@ class IdentityParts:
     accounts: AccountService
     api_keys: ApiKeyService
     tenant_admin: TenantAdmin
+    importer: CustomerImporter
 
 
 class SettingsError(Exception):
@@ -191,6 +193,7 @@ def build_identity(
         accounts=AccountService(database=database, sessions=identity.sessions, clock=clock),
         api_keys=ApiKeyService(database=database, counter=counter, clock=clock, ids=UuidIds()),
         tenant_admin=TenantAdmin(database=database, clock=clock),
+        importer=CustomerImporter(database=database, clock=clock, ids=UuidIds()),
     )
 
 
@@ -231,5 +234,6 @@ def bootstrap(
     container.register(IdentityService, instance=parts.identity)
     container.register(AccountService, instance=parts.accounts)
     container.register(ApiKeyService, instance=parts.api_keys)
+    container.register(CustomerImporter, instance=parts.importer)
     container.register(TenantAdmin, instance=parts.tenant_admin)
     return container

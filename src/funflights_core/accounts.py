@@ -28,7 +28,8 @@ class ProfileChanges:
     notification_channels: frozenset[str] | None = None
 
 
-def _changed(user: User, changes: ProfileChanges) -> User:
+def apply_profile_changes(user: User, changes: ProfileChanges) -> User:
+    """The user with the changes applied, or ``InvalidInput`` naming the first bad field."""
     values: dict[str, Any] = {}
     if changes.full_name is not None:
         name = changes.full_name.strip()
@@ -115,7 +116,7 @@ class AccountService:
     async def update_profile(self, tenant_id: str, user_id: str, changes: ProfileChanges) -> User:
         """Apply profile changes, all or none."""
         async with self._database.for_tenant(tenant_id) as uow:
-            user = _changed(await _live_user(uow.users.get, user_id), changes)
+            user = apply_profile_changes(await _live_user(uow.users.get, user_id), changes)
             await uow.users.update(user)
             await uow.commit()
         return user

@@ -7,7 +7,7 @@ return them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -68,6 +68,22 @@ class UserRepository(Protocol):
 
     async def count(self) -> int:
         """How many users the tenant has."""
+        ...
+
+    async def imported(self) -> Sequence[User]:
+        """The users that came from a merged company (those with an external id)."""
+        ...
+
+    async def email_owners(self) -> Iterable[tuple[str, str | None]]:
+        """(email, external id) of every user of the tenant."""
+        ...
+
+    async def add_many(self, users: Sequence[User]) -> None:
+        """Store many new users at once; ``Conflict`` if any email or external id is taken."""
+        ...
+
+    async def update_many(self, users: Sequence[User]) -> None:
+        """Replace many stored users at once."""
         ...
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -133,6 +133,24 @@ class InMemoryUserRepository:
     async def count(self) -> int:
         """How many users the tenant has."""
         return len(self._mine())
+
+    async def imported(self) -> Sequence[User]:
+        """The users that came from a merged company."""
+        return [u for u in self._mine() if u.external_id is not None]
+
+    async def email_owners(self) -> Iterable[tuple[str, str | None]]:
+        """(email, external id) of every user of the tenant."""
+        return [(u.email, u.external_id) for u in self._mine()]
+
+    async def add_many(self, users: Sequence[User]) -> None:
+        """Store many new users at once."""
+        for user in users:
+            await self.add(user)
+
+    async def update_many(self, users: Sequence[User]) -> None:
+        """Replace many stored users at once."""
+        for user in users:
+            await self.update(user)
 
     def _clash(self, user: User) -> bool:
         return any(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func, select
+from collections.abc import Iterable, Iterator, Sequence
+
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,6 +95,44 @@ class SqlUserRepository:
         )
         return int(total or 0)
 
+    async def imported(self) -> Sequence[User]:
+        """The users that came from a merged company."""
+        rows = await self._session.scalars(
+            select(UserRow).where(
+                UserRow.tenant_id == self._tenant_id, UserRow.external_id.is_not(None)
+            )
+        )
+        return [_user(row) for row in rows]
+
+    async def email_owners(self) -> Iterable[tuple[str, str | None]]:
+        """(email, external id) of every user of the tenant."""
+        result = await self._session.execute(
+            select(UserRow.email, UserRow.external_id).where(UserRow.tenant_id == self._tenant_id)
+        )
+        return [(email, external_id) for email, external_id in result]
+
+    async def add_many(self, users: Sequence[User]) -> None:
+        """Store many new users in a few multi-row INSERTs."""
+        if any(user.tenant_id != self._tenant_id for user in users):
+            raise ValueError("users can only be added to their own tenant")
+        try:
+            async with self._session.begin_nested():
+                for batch in _batches([_values(user) for user in users]):
+                    await self._session.execute(insert(UserRow), batch)
+        except IntegrityError:
+            raise Conflict("an email or external id in the batch is taken") from None
+
+    async def update_many(self, users: Sequence[User]) -> None:
+        """Replace many stored users (bulk UPDATE by primary key)."""
+        if any(user.tenant_id != self._tenant_id for user in users):
+            raise ValueError("users can only be updated in their own tenant")
+        try:
+            async with self._session.begin_nested():
+                for batch in _batches([_values(user) for user in users]):
+                    await self._session.execute(update(UserRow), batch)
+        except IntegrityError:
+            raise Conflict("an email or external id in the batch is taken") from None
+
     async def _row(self, condition: ColumnElement[bool]) -> UserRow | None:
         statement = select(UserRow).where(UserRow.tenant_id == self._tenant_id, condition)
         return (await self._session.scalars(statement)).one_or_none()
@@ -100,3 +140,8 @@ class SqlUserRepository:
     async def _one(self, condition: ColumnElement[bool]) -> User | None:
         row = await self._row(condition)
         return None if row is None else _user(row)
+
+
+def _batches(rows: list[dict[str, object]], size: int = 2000) -> Iterator[list[dict[str, object]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]

@@ -1,9 +1,11 @@
-"""``funflights tenants create | list`` and ``funflights users add``: operator commands."""
+"""``funflights tenants create | list | import`` and ``funflights users add``."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -11,6 +13,8 @@ import click
 from adapters.clocks import SystemClock
 from entrypoints.bootstrap import IdentityParts, build_identity
 from entrypoints.cli.settings_option import load_settings
+from entrypoints.customer_files import FileFormat, customer_lines, guess_format
+from funflights_core.customer_import import ImportReport
 from funflights_core.errors import Conflict, FunFlightsError, InvalidInput, NotFound
 from funflights_core.role import Role
 from funflights_core.tenant_admin import TenantFields
@@ -98,6 +102,59 @@ def list_tenants() -> None:
             f"{tenant.id:<20} {tenant.default_currency:<8} {tenant.locale:<7} {methods:<24} "
             f"{' '.join(tenant.domains)}"
         )
+
+
+@tenants.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tenant", "tenant_id", required=True, help="The tenant to import into.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["csv", "jsonl"]),
+    help="How FILE is written (default: from its extension, .csv or .jsonl).",
+)
+@click.option("--dry-run", is_flag=True, help="Validate and report, store nothing.")
+def import_customers(
+    file: Path, tenant_id: str, file_format: FileFormat | None, dry_run: bool
+) -> None:
+    """Import the customers in FILE (CSV with a header row, or JSON Lines), all or nothing.
+
+    Lines are matched to accounts by external_id, so importing a file again changes
+    nothing. If any line is rejected nothing is stored, the reasons are listed, and the
+    exit status is 1.
+    """
+    chosen = file_format or guess_format(file.name)
+    if chosen is None:
+        raise click.BadParameter("say --format csv or --format jsonl", param_hint="FILE")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"cannot read {file}: {exc}") from None
+    lines = list(customer_lines(text, chosen))
+
+    async def work(parts: IdentityParts) -> ImportReport:
+        await parts.tenant_admin.get(None, tenant_id)
+        with click.progressbar(
+            length=len(lines), label=f"checking {len(lines)} lines", file=sys.stderr
+        ) as bar:
+            report = await parts.importer.run(
+                tenant_id, lines, dry_run=dry_run, progress=bar.update
+            )
+            bar.update(len(lines))
+        return report
+
+    report = run_with_identity(work)
+    for rejected in report.rejected[:50]:
+        click.echo(f"line {rejected.line}: {'; '.join(rejected.reasons)}", err=True)
+    if len(report.rejected) > 50:
+        click.echo(f"... and {len(report.rejected) - 50} more rejected lines", err=True)
+    verb = "stored" if report.stored else "nothing stored"
+    click.echo(
+        f"{report.accepted} new, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{len(report.rejected)} rejected: {verb}"
+    )
+    if not report.ok:
+        raise SystemExit(1)
 
 
 @click.group()

@@ -11,6 +11,7 @@ from entrypoints.http.request_context import Caller, CallerResolver, TenantDirec
 from funflights_core.accounts import AccountService
 from funflights_core.api_keys import ApiKeyService
 from funflights_core.clock import Clock
+from funflights_core.customer_import import CustomerImporter
 from funflights_core.identity import IdentityService
 from funflights_core.tenant_admin import TenantAdmin
 
@@ -23,6 +24,7 @@ class ApiServices:
     accounts: AccountService
     api_keys: ApiKeyService
     tenant_admin: TenantAdmin
+    importer: CustomerImporter
     tenants: TenantDirectory
     clock: Clock
     resolver: CallerResolver

@@ -23,6 +23,7 @@ from entrypoints.http.api_keys_controller import ApiKeysController
 from entrypoints.http.auth_controller import AuthController
 from entrypoints.http.demo_feeds_controller import demo_feed
 from entrypoints.http.health_controller import health, ready
+from entrypoints.http.imports_controller import ImportsController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.query_guard import reject_unknown_query_parameters
 from entrypoints.http.request_context import CallerResolver, TenantDirectory
@@ -34,6 +35,7 @@ from entrypoints.settings import Settings
 from funflights_core.accounts import AccountService
 from funflights_core.api_keys import ApiKeyService
 from funflights_core.clock import Clock
+from funflights_core.customer_import import CustomerImporter
 from funflights_core.identity import IdentityService
 from funflights_core.route_catalogue import RouteCatalogue
 from funflights_core.tenant_admin import TenantAdmin
@@ -85,6 +87,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         accounts=container.resolve(AccountService),
         api_keys=api_keys,
         tenant_admin=container.resolve(TenantAdmin),
+        importer=container.resolve(CustomerImporter),
         tenants=tenants,
         clock=container.resolve(Clock),
         resolver=CallerResolver(identity, api_keys, tenants),
@@ -120,6 +123,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         UsersController,
         TenantsController,
         ApiKeysController,
+        ImportsController,
     ]
     if settings.demo:
         handlers.append(demo_feed)

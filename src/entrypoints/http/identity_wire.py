@@ -10,6 +10,7 @@ import msgspec
 
 from funflights_core.api_key import ApiKey
 from funflights_core.api_keys import KeyUsage
+from funflights_core.customer_import import ImportReport
 from funflights_core.identity import TokenPair, TotpEnrolment
 from funflights_core.tenant import Tenant
 from funflights_core.user import User
@@ -267,3 +268,36 @@ class NewApiKeyOut(msgspec.Struct, frozen=True):
 
     key: str
     api_key: ApiKeyOut
+
+
+class RejectedLineOut(msgspec.Struct, frozen=True):
+    """A line that cannot be imported, with every reason."""
+
+    line: int
+    external_id: str | None
+    reasons: list[str]
+
+
+class ImportReportOut(msgspec.Struct, frozen=True):
+    """What an import did; nothing is stored unless every line is acceptable."""
+
+    accepted: int
+    updated: int
+    unchanged: int
+    rejected: list[RejectedLineOut]
+    stored: bool
+    dry_run: bool
+
+    @classmethod
+    def of(cls, report: ImportReport, *, dry_run: bool) -> ImportReportOut:
+        """The wire form of a report."""
+        return cls(
+            accepted=report.accepted,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=[
+                RejectedLineOut(r.line, r.external_id, list(r.reasons)) for r in report.rejected
+            ],
+            stored=report.stored,
+            dry_run=dry_run,
+        )

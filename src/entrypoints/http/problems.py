@@ -236,6 +236,8 @@ _DESCRIPTIONS = {
     403: "Authenticated, but not allowed to do this.",
     404: "No such resource.",
     409: "Conflicts with what exists.",
+    413: "The request body is too large.",
+    415: "The body's media type is not one this endpoint reads.",
     422: "A field has an unacceptable value (named in invalid-params); nothing was stored.",
     429: "Too many attempts; Retry-After says when to try again.",
     503: "Not ready yet.",

@@ -124,3 +124,29 @@ def test_users_add_creates_an_admin_who_can_sign_in(env: dict[str, str]) -> None
     assert "exists" in duplicate.output
     assert weak.exit_code == 2
     assert "at least 12 characters" in weak.output
+
+
+def test_tenants_import_is_all_or_nothing_and_idempotent(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    run(env, "db", "upgrade")
+    good = tmp_path / "customers.csv"
+    good.write_text(
+        "external_id,email,full_name\nc-1,ada@example.com,Ada\nc-2,grace@example.com,\n"
+    )
+    bad = tmp_path / "more.jsonl"
+    bad.write_text('{"external_id": "c-3", "email": "x@example.com"}\n{"external_id": "c-4"}\n')
+
+    first = run(env, "tenants", "import", str(good), "--tenant", "default")
+    again = run(env, "tenants", "import", str(good), "--tenant", "default")
+    refused = run(env, "tenants", "import", str(bad), "--tenant", "default")
+    unknown = run(env, "tenants", "import", str(good), "--tenant", "nowhere")
+
+    assert first.exit_code == 0, first.output
+    assert "2 new, 0 updated, 0 unchanged, 0 rejected: stored" in first.output
+    assert "0 new, 0 updated, 2 unchanged, 0 rejected: stored" in again.output
+    assert refused.exit_code == 1
+    assert "line 2: email is required" in refused.output
+    assert "1 new, 0 updated, 0 unchanged, 1 rejected: nothing stored" in refused.output
+    assert unknown.exit_code == 1
+    assert "no such tenant" in unknown.output

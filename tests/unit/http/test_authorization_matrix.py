@@ -41,6 +41,8 @@ class Endpoint:
     body: dict[str, Any] | None = None
     template: str | None = None
     """The OpenAPI path, when ``path`` fills in a parameter."""
+    content: bytes | None = None
+    """A raw body (sent as JSON Lines) instead of ``body``."""
 
 
 ENDPOINTS = {
@@ -79,6 +81,12 @@ ENDPOINTS = {
     "start-totp": Endpoint("POST", "/api/v1/users/me/totp"),
     "list-keys": Endpoint("GET", "/api/v1/api-keys"),
     "issue-key": Endpoint("POST", "/api/v1/api-keys", {"name": "Agency", "scopes": ["search"]}),
+    "import-acme": Endpoint(
+        "POST",
+        "/api/v1/tenants/acme/imports",
+        content=b'{"external_id": "x-1", "email": "imported@acme.example"}\n',
+        template="/api/v1/tenants/{tenant_id}/imports",
+    ),
     "get-key": Endpoint("GET", "/api/v1/api-keys/nope", template="/api/v1/api-keys/{key_id}"),
     "revoke-key": Endpoint("DELETE", "/api/v1/api-keys/nope", template="/api/v1/api-keys/{key_id}"),
 }
@@ -96,8 +104,15 @@ NOT_AN_ADMIN = {
     "issue-key": 403,
     "get-key": 403,
     "revoke-key": 403,
+    "import-acme": 403,
 }
-KEY_ADMIN = {"list-keys": 200, "issue-key": 201, "get-key": 404, "revoke-key": 404}
+KEY_ADMIN = {
+    "list-keys": 200,
+    "issue-key": 201,
+    "get-key": 404,
+    "revoke-key": 404,
+    "import-acme": 200,
+}
 EXPECTED: dict[str, dict[str, int]] = {
     "anonymous": {name: 401 for name in ENDPOINTS},
     "customer": {**SIGNED_IN_ONLY, **NOT_AN_ADMIN},
@@ -202,8 +217,11 @@ def test_each_caller_gets_exactly_its_access(
 ) -> None:
     client, callers = world
     spec = ENDPOINTS[endpoint]
+    headers = callers[caller].headers
+    if spec.content is not None:
+        headers = {**headers, "Content-Type": "application/x-ndjson"}
     response = client.request(
-        spec.method, spec.path, json=spec.body, headers=callers[caller].headers
+        spec.method, spec.path, json=spec.body, content=spec.content, headers=headers
     )
 
     expected = EXPECTED[caller][endpoint]
