@@ -37,9 +37,10 @@ imports: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-## make bench: the GET /routes benchmarks (figures printed, nothing asserted)
+## make bench: route aggregation and identity benchmarks (figures printed, nothing asserted)
 bench: $(STAMP)
 	$(BIN)/python bench/routes_bench.py
+	$(BIN)/python bench/identity_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build src/*.egg-info

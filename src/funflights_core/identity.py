@@ -107,6 +107,7 @@ class IdentityService:
         # Verifying against this when the account does not exist takes as long as a real
         # check, so response times do not tell which emails have accounts.
         self._decoy_hash: str | None = None
+        self._verified: dict[str, AccessClaims] = {}
 
     # --- registration and verification --------------------------------------------------
 
@@ -258,7 +259,15 @@ class IdentityService:
 
     async def authenticate(self, token: str) -> AccessClaims:
         """The claims of a valid, unrevoked access token, or ``InvalidToken``."""
-        claims = self._tokens.verify(token, now=self._clock.now())
+        now = self._clock.now()
+        claims = self._verified.get(token)
+        if claims is None or now >= claims.expires_at:
+            claims = self._tokens.verify(token, now=now)
+            # A verified token's claims never change: checking its signature again on every
+            # request of the same client is most of the cost of a request.
+            if len(self._verified) >= 10_000:
+                self._verified.clear()
+            self._verified[token] = claims
         if await self.sessions.is_revoked(claims.family_id):
             raise InvalidToken("the session was ended")
         return claims

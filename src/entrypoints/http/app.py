@@ -26,13 +26,14 @@ from entrypoints.http.health_controller import health, ready
 from entrypoints.http.imports_controller import ImportsController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.query_guard import reject_unknown_query_parameters
-from entrypoints.http.request_context import CallerResolver, TenantDirectory
+from entrypoints.http.request_context import CallerResolver, TenantDirectory, bare_host
 from entrypoints.http.route_pages import RoutePages
 from entrypoints.http.routes_controller import RoutesController
 from entrypoints.http.tenants_controller import TenantsController
 from entrypoints.http.users_controller import UsersController
 from entrypoints.settings import Settings
 from funflights_core.accounts import AccountService
+from funflights_core.api_key import Scope
 from funflights_core.api_keys import ApiKeyService
 from funflights_core.clock import Clock
 from funflights_core.customer_import import CustomerImporter
@@ -162,7 +163,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
 
 
 async def _before_request(request: Request[Any, Any, Any]) -> Response[None] | None:
-    """Answer OPTIONS with every method of the path, then reject bad query strings."""
+    """Answer OPTIONS with every method of the path, reject bad query strings, check keys."""
     if request.method == "OPTIONS":
         # Litestar 2 answers OPTIONS with the methods of the path's first handler only
         # (litestar-org/litestar#4169, fixed in 3.0).
@@ -171,6 +172,16 @@ async def _before_request(request: Request[Any, Any, Any]) -> Response[None] | N
             if allowed is not None:
                 return Response(None, status_code=204, headers={"Allow": allowed})
     await reject_unknown_query_parameters(request)
+    scope_needed: Scope | None = request.route_handler.opt.get("api_key_scope")
+    if scope_needed is not None:
+        # The raw header list, not request.headers: this runs on every public request.
+        headers = dict(request.scope["headers"])
+        presented = headers.get(b"x-api-key")
+        if presented is not None:
+            resolver: CallerResolver = request.app.state.resolver
+            host = bare_host(headers.get(b"host", b"").decode("latin-1"))
+            caller = await resolver.key_holder(presented.decode("latin-1"), host)
+            caller.with_scope(scope_needed)
     return None
 
 
