@@ -18,6 +18,7 @@ from adapters.persistence.in_memory import InMemoryDatabase
 from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
 from adapters.security.argon2_hasher import Argon2PasswordHasher
 from adapters.security.jwt_access_tokens import JwtAccessTokens
+from adapters.security.oidc_verifier import OidcTokenVerifier
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from funflights_core.accounts import AccountService
@@ -88,12 +89,15 @@ def fake_container(
     container = punq.Container()
     container.register(Settings, instance=settings or Settings())
     container.register(RouteCatalogue, instance=catalogue)
-    container.register(httpx.AsyncClient, instance=httpx.AsyncClient())
-    register_fake_identity(container, clock)
+    client = httpx.AsyncClient()
+    container.register(httpx.AsyncClient, instance=client)
+    register_fake_identity(container, clock, client)
     return container
 
 
-def register_fake_identity(container: punq.Container, clock: ManualClock) -> None:
+def register_fake_identity(
+    container: punq.Container, clock: ManualClock, client: httpx.AsyncClient
+) -> None:
     """The identity services over in-memory fakes, as bootstrap registers the real ones."""
     database = InMemoryDatabase()
     mailer = InMemoryMailer()
@@ -107,6 +111,7 @@ def register_fake_identity(container: punq.Container, clock: ManualClock) -> Non
         totp=PyotpTotp(),
         ids=UuidIds(),
         clock=clock,
+        external=OidcTokenVerifier(client),
     )
     container.register(Clock, instance=clock)
     container.register(UnitOfWorkFactory, instance=database)

@@ -26,6 +26,7 @@ from adapters.route_feeds.http_feed import HttpRouteFeed, Sleep
 from adapters.route_feeds.routes_json import RoutesJsonDecoder
 from adapters.security.argon2_hasher import Argon2PasswordHasher
 from adapters.security.jwt_access_tokens import JwtAccessTokens
+from adapters.security.oidc_verifier import OidcTokenVerifier
 from entrypoints.provider_file import (
     ProviderConfig,
     ProviderFile,
@@ -163,7 +164,11 @@ def attempt_counter(settings: Settings, clock: Clock) -> AttemptCounter:
 
 
 def build_identity(
-    settings: Settings, *, clock: Clock, ephemeral_secret_allowed: bool
+    settings: Settings,
+    *,
+    clock: Clock,
+    ephemeral_secret_allowed: bool,
+    http_client: httpx.AsyncClient | None = None,
 ) -> IdentityParts:
     """The database and the identity services (nothing connects until first used)."""
     database = SqlUnitOfWorkFactory(create_engine(settings.database_url))
@@ -186,6 +191,7 @@ def build_identity(
         ids=UuidIds(),
         clock=clock,
         policy=policy,
+        external=None if http_client is None else OidcTokenVerifier(http_client),
     )
     return IdentityParts(
         database=database,
@@ -229,7 +235,12 @@ def bootstrap(
     container.register(httpx.AsyncClient, instance=client)
     container.register(ProviderFile, instance=providers)
     container.register(RouteCatalogue, instance=catalogue)
-    parts = build_identity(settings, clock=clock, ephemeral_secret_allowed=ephemeral_secret_allowed)
+    parts = build_identity(
+        settings,
+        clock=clock,
+        ephemeral_secret_allowed=ephemeral_secret_allowed,
+        http_client=client,
+    )
     container.register(UnitOfWorkFactory, instance=parts.database)
     container.register(IdentityService, instance=parts.identity)
     container.register(AccountService, instance=parts.accounts)

@@ -21,6 +21,7 @@ from funflights_core.errors import (
     PermissionDenied,
     TooManyAttempts,
 )
+from funflights_core.external_identity import ExternalTokenVerifier
 from funflights_core.identity_policy import IdentityPolicy
 from funflights_core.ids import IdGenerator
 from funflights_core.mailer import Email, Mailer
@@ -93,6 +94,7 @@ class IdentityService:
         ids: IdGenerator,
         clock: Clock,
         policy: IdentityPolicy | None = None,
+        external: ExternalTokenVerifier | None = None,
     ) -> None:
         self._database = database
         self._hasher = hasher
@@ -102,6 +104,7 @@ class IdentityService:
         self._totp = totp
         self._ids = ids
         self._clock = clock
+        self._external = external
         self.policy = policy or IdentityPolicy()
         self.sessions = RevokedSessions(counter, self.policy)
         # Verifying against this when the account does not exist takes as long as a real
@@ -225,6 +228,42 @@ class IdentityService:
                 user = attrs.evolve(user, password_hash=await self._hasher.hash(password))
                 await uow.users.update(user)
             pair = await self._open_session(uow, user, family_id=self._ids.new_id(), mfa=mfa)
+            await uow.commit()
+        return pair
+
+    async def login_external(self, tenant: Tenant, *, id_token: str) -> TokenPair:
+        """Open a session for the bearer of an ID token from the tenant's OIDC issuer.
+
+        The account is found by its verified email address, or created as a customer.
+        """
+        if not tenant.accepts(AuthMethod.OIDC) or tenant.oidc is None or self._external is None:
+            raise PermissionDenied("this tenant does not accept OpenID Connect sign-in")
+        identity = await self._external.verify(tenant.oidc, id_token, now=self._clock.now())
+        if not identity.email_verified:
+            raise AuthenticationFailed("the issuer has not verified this email address")
+        try:
+            address = normalise_email(identity.email)
+        except InvalidInput:
+            raise AuthenticationFailed("the ID token's email address is not valid") from None
+        async with self._database.for_tenant(tenant.id) as uow:
+            user = await uow.users.by_email(address)
+            if user is not None and user.is_erased:
+                user = None
+            if user is None:
+                user = User(
+                    id=self._ids.new_id(),
+                    tenant_id=tenant.id,
+                    email=address,
+                    password_hash=None,
+                    roles=frozenset({Role.CUSTOMER}),
+                    created_at=self._clock.now(),
+                    full_name=identity.name.strip()[:200],
+                    email_verified=True,
+                    preferred_currency=tenant.default_currency,
+                    language=tenant.locale,
+                )
+                await uow.users.add(user)
+            pair = await self._open_session(uow, user, family_id=self._ids.new_id(), mfa=False)
             await uow.commit()
         return pair
 

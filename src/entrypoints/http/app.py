@@ -49,6 +49,7 @@ _REQUEST_STRUCTS: dict[str, type[msgspec.Struct]] = {
     for struct in (
         identity_wire.RegisterIn,
         identity_wire.LoginIn,
+        identity_wire.OidcLoginIn,
         identity_wire.RefreshIn,
         identity_wire.CodeIn,
         identity_wire.PasswordResetIn,

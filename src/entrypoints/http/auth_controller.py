@@ -11,6 +11,7 @@ from entrypoints.http.api_context import ApiContext
 from entrypoints.http.identity_wire import (
     CodeIn,
     LoginIn,
+    OidcLoginIn,
     PasswordResetConfirmIn,
     PasswordResetIn,
     RefreshIn,
@@ -74,6 +75,22 @@ class AuthController(Controller):
             client_address=api.client_address,
             totp_code=data.totp_code,
         )
+        return TokensOut.of(pair, api.services.clock.now())
+
+    @post(
+        "/oidc",
+        status_code=200,
+        summary="Sign in with an ID token from the tenant's OpenID Connect issuer",
+        description="The token is verified against the issuer, audience and keys configured "
+        "on the tenant. The account is found by the token's verified email, or created as a "
+        "customer.",
+        responses=api_problem_responses(),
+    )
+    async def login_oidc(
+        self, api: NamedDependency[ApiContext], data: JSONBody[OidcLoginIn]
+    ) -> TokensOut:
+        """Open a session for an externally authenticated user."""
+        pair = await api.services.identity.login_external(api.caller.tenant, id_token=data.id_token)
         return TokensOut.of(pair, api.services.clock.now())
 
     @post(

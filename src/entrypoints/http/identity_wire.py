@@ -36,6 +36,12 @@ class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
     totp_code: Annotated[str, msgspec.Meta(max_length=16)] | None = None
 
 
+class OidcLoginIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An ID token from the tenant's OpenID Connect issuer."""
+
+    id_token: Annotated[str, msgspec.Meta(min_length=1, max_length=16_384)]
+
+
 class RefreshIn(msgspec.Struct, forbid_unknown_fields=True):
     """A refresh token to exchange."""
 

@@ -256,6 +256,7 @@ def test_every_api_route_is_in_the_matrix(
         ("POST", "/api/v1/auth/register"),
         ("POST", "/api/v1/auth/verify-email"),
         ("POST", "/api/v1/auth/login"),
+        ("POST", "/api/v1/auth/oidc"),
         ("POST", "/api/v1/auth/refresh"),
         ("POST", "/api/v1/auth/password-reset"),
         ("POST", "/api/v1/auth/password-reset/confirm"),

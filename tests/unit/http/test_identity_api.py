@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pyotp
@@ -15,9 +16,12 @@ from adapters.identity.mailers import InMemoryMailer
 from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
 from conftest import FLIGHTS1, fake_container
 from entrypoints.http.app import create_app
+from funflights_core.clock import Clock
 from funflights_core.identity import IdentityService
 from funflights_core.role import Role
-from funflights_core.tenant_admin import TenantAdmin
+from funflights_core.tenant import OidcIssuer
+from funflights_core.tenant_admin import TenantAdmin, TenantFields
+from oidc_keys import ISSUER, id_token, jwks
 
 PASSWORD = "correct horse battery"
 Client = TestClient[Litestar]
@@ -268,3 +272,39 @@ async def test_tenant_administration_rights(
     # acme's token on a host of the default tenant: the two disagree
     mismatch = client.get("/api/v1/tenants", headers={**bearer(acme), "Host": "localhost:8000"})
     assert mismatch.status_code == 403
+
+
+async def test_sign_in_with_an_oidc_id_token(client: Client, container: Any) -> None:
+    await container.resolve(TenantAdmin).create(
+        None,
+        "acme",
+        TenantFields(
+            name="Acme",
+            domains=["acme.example"],
+            default_currency="GBP",
+            locale="en-GB",
+            loyalty_programme="M",
+            point_value_usd="0.01",
+            auth_methods=["oidc", "password"],
+            oidc=OidcIssuer(ISSUER, "funflights", jwks=jwks()),
+        ),
+    )
+    acme = {"Host": "acme.example"}
+    # the ID tokens of test_oidc_verifier are valid around 2030-01-01
+    clock: ManualClock = container.resolve(Clock)
+    clock.advance((datetime(2030, 1, 1, tzinfo=UTC) - clock.now()).total_seconds())
+
+    first = client.post("/api/v1/auth/oidc", headers=acme, json={"id_token": id_token()})
+    again = client.post("/api/v1/auth/oidc", headers=acme, json={"id_token": id_token()})
+    unverified = client.post(
+        "/api/v1/auth/oidc", headers=acme, json={"id_token": id_token(email_verified=False)}
+    )
+    elsewhere = client.post("/api/v1/auth/oidc", json={"id_token": id_token()})
+
+    assert first.status_code == 200, first.text
+    me = client.get("/api/v1/users/me", headers={**acme, **bearer(first.json())}).json()
+    again_me = client.get("/api/v1/users/me", headers={**acme, **bearer(again.json())}).json()
+    assert (me["email"], me["tenant_id"], me["full_name"]) == ("ada@acme.example", "acme", "Ada")
+    assert again_me["id"] == me["id"]
+    assert unverified.status_code == 401
+    assert elsewhere.status_code == 403  # the default tenant does not accept OIDC
