@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -308,3 +310,49 @@ async def test_sign_in_with_an_oidc_id_token(client: Client, container: Any) -> 
     assert again_me["id"] == me["id"]
     assert unverified.status_code == 401
     assert elsewhere.status_code == 403  # the default tenant does not accept OIDC
+
+
+def _forged(tokens: dict[str, Any], change: str) -> str:
+    """The access token with its header or payload altered (signature left as it was)."""
+    header, payload, signature = tokens["access_token"].split(".")
+
+    def decode(part: str) -> dict[str, Any]:
+        decoded: dict[str, Any] = json.loads(
+            base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        )
+        return decoded
+
+    def encode(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    if change == "none":
+        return f"{encode({**decode(header), 'alg': 'none'})}.{payload}."
+    if change == "roles":
+        return f"{header}.{encode({**decode(payload), 'roles': ['admin']})}.{signature}"
+    if change == "tenant":
+        return f"{header}.{encode({**decode(payload), 'tid': 'acme'})}.{signature}"
+    raise ValueError(change)
+
+
+@pytest.mark.parametrize("change", ["none", "roles", "tenant"])
+def test_forged_tokens_are_refused(client: Client, change: str) -> None:
+    register(client)
+    tokens = login(client).json()
+
+    response = client.get(
+        "/api/v1/users/me", headers={"Authorization": f"Bearer {_forged(tokens, change)}"}
+    )
+
+    assert response.status_code == 401
+    assert response.json()["type"] == "urn:funflights:problem:invalid-token"
+
+
+def test_an_expired_token_is_refused(client: Client, container: Any) -> None:
+    register(client)
+    tokens = login(client).json()
+
+    container.resolve(Clock).advance(900)
+
+    expired = client.get("/api/v1/users/me", headers=bearer(tokens))
+    assert expired.status_code == 401
+    assert expired.json()["detail"] == "token expired"
