@@ -79,7 +79,7 @@ def _candidate(number: int, row: Mapping[str, Any]) -> _Candidate | RejectedLine
     try:
         external_id = _text(row, "external_id")
     except InvalidInput as exc:
-        reasons.append(f"{exc.field} {exc.reason}")
+        reasons.append(f"{exc.field}: {exc.reason}")
     if external_id is None and not reasons:
         reasons.append("external_id is required")
     elif external_id is not None and len(external_id) > 200:
@@ -94,13 +94,13 @@ def _candidate(number: int, row: Mapping[str, Any]) -> _Candidate | RejectedLine
         else:
             email = normalise_email(raw_email)
     except InvalidInput as exc:
-        reasons.append(f"{exc.field} {exc.reason}")
+        reasons.append(f"{exc.field}: {exc.reason}")
     values: dict[str, str | None] = {}
     for name in ("full_name", "phone", "preferred_currency", "language"):
         try:
             values[name] = _text(row, name)
         except InvalidInput as exc:
-            reasons.append(f"{exc.field} {exc.reason}")
+            reasons.append(f"{exc.field}: {exc.reason}")
     changes = ProfileChanges(
         full_name=values["full_name"],
         preferred_currency=values["preferred_currency"],
@@ -111,7 +111,7 @@ def _candidate(number: int, row: Mapping[str, Any]) -> _Candidate | RejectedLine
     try:
         apply_profile_changes(probe, changes)
     except InvalidInput as exc:
-        reasons.append(f"{exc.field} {exc.reason}")
+        reasons.append(f"{exc.field}: {exc.reason}")
     if reasons or external_id is None or email is None:
         return RejectedLine(number, external_id, tuple(reasons))
     return _Candidate(number, external_id, email, changes)

@@ -91,12 +91,12 @@ async def test_one_bad_line_stores_nothing_and_every_bad_line_is_reported(
 
     assert not report.stored
     assert report.rejected == (
-        RejectedLine(2, "c-3", ("email is not an email address",)),
+        RejectedLine(2, "c-3", ("email: is not an email address",)),
         RejectedLine(3, None, ("external_id is required",)),
         RejectedLine(
             4,
             "c-2",
-            ("unknown field(s): shoe_size", "language use a language tag such as en or en-GB"),
+            ("unknown field(s): shoe_size", "language: use a language tag such as en or en-GB"),
         ),
         RejectedLine(5, None, ("is not valid JSON",)),
         RejectedLine(6, "c-1", ("external_id repeats line 1",)),

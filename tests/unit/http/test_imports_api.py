@@ -106,7 +106,7 @@ def test_a_file_with_a_bad_line_is_a_422_report_and_stores_nothing(
 
     assert response.status_code == 422
     assert response.json()["rejected"] == [
-        {"line": 2, "external_id": "c-2", "reasons": ["email is not an email address"]}
+        {"line": 2, "external_id": "c-2", "reasons": ["email: is not an email address"]}
     ]
     assert dry.json()["stored"] is False
     assert post(client, auth, CSV).json()["accepted"] == 2
