@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 ## make run: install, migrate the SQLite database (var/), serve with demo feeds on http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(BIN)/funflights db upgrade
+	$(BIN)/funflights demo seed
 	FUNFLIGHTS_DEMO=true $(BIN)/funflights serve --host $(HOST) --port $(PORT)
 
 ## make test: ruff, mypy --strict, import-linter, then every test suite

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from entrypoints.cli.db_commands import db
+from entrypoints.cli.demo_commands import demo
 from entrypoints.cli.providers_commands import providers
 from entrypoints.cli.routes_command import routes
 from entrypoints.cli.serve_command import serve
@@ -23,3 +24,4 @@ main.add_command(providers)
 main.add_command(db)
 main.add_command(tenants)
 main.add_command(users)
+main.add_command(demo)

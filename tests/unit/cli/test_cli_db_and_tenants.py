@@ -150,3 +150,18 @@ def test_tenants_import_is_all_or_nothing_and_idempotent(
     assert "1 new, 0 updated, 0 unchanged, 1 rejected: nothing stored" in refused.output
     assert unknown.exit_code == 1
     assert "no such tenant" in unknown.output
+
+
+def test_demo_seed_creates_a_tenant_and_accounts_once(env: dict[str, str]) -> None:
+    run(env, "db", "upgrade")
+
+    first = run(env, "demo", "seed")
+    again = run(env, "demo", "seed")
+
+    assert first.exit_code == 0, first.output
+    assert "created tenant acme (host acme.localhost)" in first.output
+    assert "created admin admin@funflights.example in default" in first.output
+    assert "created" not in again.output
+    assert "funflights-demo-password" in again.output
+    listed = run(env, "tenants", "list").output
+    assert "acme.localhost" in listed
