@@ -65,6 +65,8 @@ class ApiKeyService:
         self._clock = clock
         self._ids = ids
         self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+        self._allowances: dict[tuple[str, str], tuple[float, int]] = {}
+        """(key id, window) -> (when the local block expires, requests left in it)."""
 
     async def issue(
         self,
@@ -150,10 +152,33 @@ class ApiKeyService:
         return key
 
     async def meter(self, key: ApiKey) -> None:
-        """Count one request; ``TooManyAttempts`` past the per-minute limit or daily quota."""
-        minute = await self._counter.hit(f"api-key-minute:{key.id}", window_s=MINUTE)
-        if minute.count > key.rate_limit_per_minute:
-            raise TooManyAttempts(minute.resets_in_s)
-        day = await self._counter.hit(f"api-key-day:{key.id}", window_s=DAY)
-        if day.count > key.daily_quota:
-            raise TooManyAttempts(day.resets_in_s)
+        """Count one request; ``TooManyAttempts`` past the per-minute limit or daily quota.
+
+        Each process takes requests from the shared counters in small blocks (about a
+        twentieth of a limit, at most 50) and spends them locally, so most requests touch
+        no shared store. A key can thus go over a limit by less than one block per process,
+        and the usage counters include requests taken but not yet spent.
+        """
+        now = self._clock.monotonic()
+        for window, window_s, limit in (
+            ("minute", MINUTE, key.rate_limit_per_minute),
+            ("day", DAY, key.daily_quota),
+        ):
+            allowance = self._allowances.get((key.id, window))
+            if allowance is None or allowance[1] == 0 or now >= allowance[0]:
+                allowance = await self._take_block(key, window, window_s, limit, now)
+            self._allowances[(key.id, window)] = (allowance[0], allowance[1] - 1)
+
+    async def _take_block(
+        self, key: ApiKey, window: str, window_s: int, limit: int, now: float
+    ) -> tuple[float, int]:
+        block = max(1, min(limit // 20, 50))
+        taken = await self._counter.hit(
+            f"api-key-{window}:{key.id}", window_s=window_s, amount=block
+        )
+        granted = block - max(0, taken.count - limit)
+        if granted <= 0:
+            raise TooManyAttempts(taken.resets_in_s)
+        if len(self._allowances) > 20_000:
+            self._allowances.clear()
+        return now + taken.resets_in_s, granted

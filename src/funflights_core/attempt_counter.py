@@ -17,8 +17,8 @@ class WindowCount:
 class AttemptCounter(Protocol):
     """Fixed-window counters shared by every API process (Redis in production)."""
 
-    async def hit(self, key: str, *, window_s: int) -> WindowCount:
-        """Count one event for ``key``; a new window of ``window_s`` starts if none is open."""
+    async def hit(self, key: str, *, window_s: int, amount: int = 1) -> WindowCount:
+        """Count ``amount`` events for ``key``; a new window of ``window_s`` opens if none is."""
         ...
 
     async def peek(self, key: str) -> WindowCount:

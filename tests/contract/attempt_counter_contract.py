@@ -73,3 +73,8 @@ class AttemptCounterContract(abc.ABC):
 
         assert sorted(r.count for r in results) == list(range(1, 51))
         assert (await counter.peek("k")).count == 50
+
+    async def test_a_hit_can_count_several_events(self, counter: AttemptCounter) -> None:
+        assert (await counter.hit("k", window_s=60, amount=5)).count == 5
+        assert (await counter.hit("k", window_s=60)).count == 6
+        assert (await counter.peek("k")).count == 6

@@ -18,16 +18,17 @@ class InMemoryAttemptCounter:
         self._windows: dict[str, tuple[float, int]] = {}
         """key -> (when the window ends, count)."""
 
-    async def hit(self, key: str, *, window_s: int) -> WindowCount:
-        """Count one event; a new window opens if none is open."""
+    async def hit(self, key: str, *, window_s: int, amount: int = 1) -> WindowCount:
+        """Count ``amount`` events; a new window opens if none is open."""
         now = self._clock.monotonic()
         ends, count = self._windows.get(key, (0.0, 0))
         if ends <= now:
             ends, count = now + window_s, 0
-        self._windows[key] = (ends, count + 1)
+        count += amount
+        self._windows[key] = (ends, count)
         if len(self._windows) > _PRUNE_ABOVE:
             self._prune(now)
-        return WindowCount(count + 1, max(1, math.ceil(ends - now)))
+        return WindowCount(count, max(1, math.ceil(ends - now)))
 
     async def peek(self, key: str) -> WindowCount:
         """The current count, without counting."""

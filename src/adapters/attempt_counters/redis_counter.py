@@ -18,14 +18,14 @@ class RedisAttemptCounter:
         self._client = client
         self._prefix = prefix
 
-    async def hit(self, key: str, *, window_s: int) -> WindowCount:
-        """Count one event; a new window opens if none is open."""
+    async def hit(self, key: str, *, window_s: int, amount: int = 1) -> WindowCount:
+        """Count ``amount`` events; a new window opens if none is open."""
         name = self._prefix + key
-        # One MULTI: INCR creates the key, EXPIRE ... NX gives it a TTL only if it has none
+        # One MULTI: INCRBY creates the key, EXPIRE ... NX gives it a TTL only if it has none
         # (so later hits do not extend the window), and no client can see the key between
         # the two without its TTL: a key can never be left to live forever.
         async with self._client.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
+            pipe.incrby(name, amount)
             pipe.expire(name, window_s, nx=True)
             pipe.pttl(name)
             count, _, pttl = await pipe.execute()

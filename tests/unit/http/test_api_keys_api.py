@@ -91,8 +91,11 @@ def test_a_key_with_the_search_scope_reads_routes_and_is_counted(client: Client)
     for _ in range(3):
         assert client.get("/routes", params={"source": "JFK"}, headers=key).status_code == 200
 
-    usage = client.get(f"/api/v1/api-keys/{issued['api_key']['id']}", headers=admin(client))
-    assert (usage.json()["requests_this_minute"], usage.json()["requests_today"]) == (3, 3)
+    usage = client.get(f"/api/v1/api-keys/{issued['api_key']['id']}", headers=admin(client)).json()
+    # Requests are taken from the shared counters in blocks (a twentieth of the limit, at
+    # most 50): usage counts the requests made and at most one block more.
+    assert 3 <= usage["requests_this_minute"] <= 3 + 3
+    assert 3 <= usage["requests_today"] <= 3 + 50
 
 
 def test_a_key_without_the_scope_is_refused(client: Client) -> None:
