@@ -66,6 +66,8 @@ class ApiKeyService:
         self._ids = ids
         self._cache: dict[str, tuple[float, ApiKey | None]] = {}
         self._allowances: dict[tuple[str, str], tuple[float, int]] = {}
+        self.generation = 0
+        """Changes whenever a key is revoked here, so callers' own caches know to look again."""
         """(key id, window) -> (when the local block expires, requests left in it)."""
 
     async def issue(
@@ -127,6 +129,7 @@ class ApiKeyService:
                 raise NotFound("no such active API key")
             await uow.commit()
         self._cache.clear()
+        self.generation += 1
 
     async def usage(self, key: ApiKey) -> KeyUsage:
         """The key's requests in its current minute and day."""
@@ -159,6 +162,8 @@ class ApiKeyService:
         no shared store. A key can thus go over a limit by less than one block per process,
         and the usage counters include requests taken but not yet spent.
         """
+        if self.spend_locally(key):
+            return
         now = self._clock.monotonic()
         for window, window_s, limit in (
             ("minute", MINUTE, key.rate_limit_per_minute),
@@ -168,6 +173,19 @@ class ApiKeyService:
             if allowance is None or allowance[1] == 0 or now >= allowance[0]:
                 allowance = await self._take_block(key, window, window_s, limit, now)
             self._allowances[(key.id, window)] = (allowance[0], allowance[1] - 1)
+
+    def spend_locally(self, key: ApiKey) -> bool:
+        """Spend one request from this process's blocks, if both still have one."""
+        now = self._clock.monotonic()
+        minute = self._allowances.get((key.id, "minute"))
+        day = self._allowances.get((key.id, "day"))
+        if minute is None or day is None or minute[1] <= 0 or day[1] <= 0:
+            return False
+        if now >= minute[0] or now >= day[0]:
+            return False
+        self._allowances[(key.id, "minute")] = (minute[0], minute[1] - 1)
+        self._allowances[(key.id, "day")] = (day[0], day[1] - 1)
+        return True
 
     async def _take_block(
         self, key: ApiKey, window: str, window_s: int, limit: int, now: float

@@ -84,6 +84,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
     identity: IdentityService = container.resolve(IdentityService)
     api_keys: ApiKeyService = container.resolve(ApiKeyService)
     tenants = TenantDirectory(database)
+    clock: Clock = container.resolve(Clock)
     services = ApiServices(
         identity=identity,
         accounts=container.resolve(AccountService),
@@ -91,8 +92,8 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         tenant_admin=container.resolve(TenantAdmin),
         importer=container.resolve(CustomerImporter),
         tenants=tenants,
-        clock=container.resolve(Clock),
-        resolver=CallerResolver(identity, api_keys, tenants),
+        clock=clock,
+        resolver=CallerResolver(identity, api_keys, tenants, clock),
     )
 
     route_pages = RoutePages(catalogue)
@@ -176,12 +177,18 @@ async def _before_request(request: Request[Any, Any, Any]) -> Response[None] | N
     scope_needed: Scope | None = request.route_handler.opt.get("api_key_scope")
     if scope_needed is not None:
         # The raw header list, not request.headers: this runs on every public request.
-        headers = dict(request.scope["headers"])
-        presented = headers.get(b"x-api-key")
+        presented: bytes | None = None
+        host = b""
+        for name, value in request.scope["headers"]:
+            if name == b"x-api-key":
+                presented = value
+            elif name == b"host":
+                host = value
         if presented is not None:
             resolver: CallerResolver = request.app.state.resolver
-            host = bare_host(headers.get(b"host", b"").decode("latin-1"))
-            caller = await resolver.key_holder(presented.decode("latin-1"), host)
+            caller = await resolver.key_holder(
+                presented.decode("latin-1"), bare_host(host.decode("latin-1"))
+            )
             caller.with_scope(scope_needed)
     return None
 

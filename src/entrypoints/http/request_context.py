@@ -11,6 +11,7 @@ from litestar.connection import ASGIConnection
 from funflights_core.access_token import AccessClaims
 from funflights_core.api_key import ApiKey, Scope
 from funflights_core.api_keys import ApiKeyService
+from funflights_core.clock import Clock
 from funflights_core.errors import InvalidToken, PermissionDenied
 from funflights_core.identity import IdentityService
 from funflights_core.role import MFA_ROLES, Role
@@ -108,11 +109,17 @@ class CallerResolver:
     """Resolves the tenant in this order: the API key's, the token's, the Host's, default."""
 
     def __init__(
-        self, identity: IdentityService, api_keys: ApiKeyService, tenants: TenantDirectory
+        self,
+        identity: IdentityService,
+        api_keys: ApiKeyService,
+        tenants: TenantDirectory,
+        clock: Clock,
     ) -> None:
         self._identity = identity
         self._api_keys = api_keys
         self._tenants = tenants
+        self._identity_clock = clock
+        self._key_callers: dict[tuple[str, str], tuple[float, int, Caller]] = {}
 
     async def resolve(self, request: ASGIConnection[Any, Any, Any, Any]) -> Caller:
         """The caller of this request; 401 for a bad token, 403 for a tenant mismatch."""
@@ -139,7 +146,25 @@ class CallerResolver:
 
     async def key_holder(self, presented: str, host: str) -> Caller:
         """The caller presenting an API key on a host (the fast path of public endpoints)."""
-        return await self._key_holder(presented.strip(), await self._tenants.by_domain(host))
+        # A reseller sends the same key from the same host many times a second: the
+        # resolved caller is reused for a second, unless a key was revoked meanwhile.
+        now = time.monotonic()
+        memo = self._key_callers.get((presented, host))
+        if memo is not None and now < memo[0] and memo[1] == self._api_keys.generation:
+            caller = memo[2]
+            key = caller.api_key
+            if key is not None and (
+                key.expires_at is None or key.usable_at(self._identity_clock.now())
+            ):
+                if not self._api_keys.spend_locally(key):
+                    await self._api_keys.meter(key)
+                return caller
+        generation = self._api_keys.generation
+        caller = await self._key_holder(presented.strip(), await self._tenants.by_domain(host))
+        if len(self._key_callers) > 10_000:
+            self._key_callers.clear()
+        self._key_callers[(presented, host)] = (now + 1.0, generation, caller)
+        return caller
 
     async def _key_holder(self, presented: str, host_tenant: Tenant | None) -> Caller:
         key = await self._api_keys.authenticate(presented)
