@@ -125,7 +125,7 @@ async def app_benchmarks(seconds: float) -> None:
         pair.claims,
         name="bench",
         scopes=["search"],
-        rate_limit_per_minute=100_000,
+        rate_limit_per_minute=1_000_000,
         daily_quota=100_000_000,
     )
     app = create_app(container, refresh_in_background=False)

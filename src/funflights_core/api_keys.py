@@ -87,8 +87,8 @@ class ApiKeyService:
         now = self._clock.now()
         if expires_at is not None and (expires_at.tzinfo is None or expires_at <= now):
             raise InvalidInput("expires_at", "must be a future time with a time zone")
-        if not 1 <= rate_limit_per_minute <= 100_000:
-            raise InvalidInput("rate_limit_per_minute", "must be between 1 and 100000")
+        if not 1 <= rate_limit_per_minute <= 1_000_000:
+            raise InvalidInput("rate_limit_per_minute", "must be between 1 and 1000000")
         if not 1 <= daily_quota <= 100_000_000:
             raise InvalidInput("daily_quota", "must be between 1 and 100000000")
         secret, prefix = new_key_secret()
