@@ -136,7 +136,7 @@ def _on_invalid_input(request: Request[Any, Any, Any], exc: InvalidInput) -> Res
         status=422,
         kind="invalid-input",
         title="Invalid input",
-        detail=f"{exc.field} {exc.reason}.",
+        detail=f"{exc.field}: {exc.reason}.",
         invalid_params=[{"name": exc.field, "reason": exc.reason}],
     )
 
