@@ -136,7 +136,7 @@ class SettingsError(Exception):
     """The settings cannot work; the message says which one and what to do."""
 
 
-def jwt_secret(settings: Settings, *, ephemeral_allowed: bool) -> str:
+def jwt_secret(settings: Settings, *, ephemeral_allowed: bool, announce: bool = False) -> str:
     """The access-token signing key from settings, or a random one where that is allowed."""
     if settings.jwt_secret is not None:
         secret = settings.jwt_secret.get_secret_value()
@@ -149,10 +149,11 @@ def jwt_secret(settings: Settings, *, ephemeral_allowed: bool) -> str:
             "'python -c \"import secrets; print(secrets.token_urlsafe(48))\"'), "
             "or FUNFLIGHTS_DEMO=true for a throwaway one"
         )
-    _log.warning(
-        "FUNFLIGHTS_JWT_SECRET is not set: tokens are signed with a random key and "
-        "stop working when the process restarts"
-    )
+    if announce:
+        _log.warning(
+            "FUNFLIGHTS_JWT_SECRET is not set: tokens are signed with a random key and "
+            "stop working when the process restarts"
+        )
     return secrets.token_urlsafe(48)
 
 
@@ -169,6 +170,7 @@ def build_identity(
     clock: Clock,
     ephemeral_secret_allowed: bool,
     http_client: httpx.AsyncClient | None = None,
+    announce_ephemeral_secret: bool = False,
 ) -> IdentityParts:
     """The database and the identity services (nothing connects until first used)."""
     database = SqlUnitOfWorkFactory(create_engine(settings.database_url))
@@ -181,7 +183,11 @@ def build_identity(
         database=database,
         hasher=Argon2PasswordHasher(),
         tokens=JwtAccessTokens(
-            secret=jwt_secret(settings, ephemeral_allowed=ephemeral_secret_allowed),
+            secret=jwt_secret(
+                settings,
+                ephemeral_allowed=ephemeral_secret_allowed,
+                announce=announce_ephemeral_secret,
+            ),
             issuer="funflights",
             audience="funflights-api",
         ),
@@ -211,6 +217,7 @@ def bootstrap(
     demo_over_http: bool = True,
     sleep: Sleep = asyncio.sleep,
     ephemeral_secret_allowed: bool = True,
+    announce_ephemeral_secret: bool = False,
 ) -> punq.Container:
     """Build the container from settings; tests pass their own client, clock and sleep.
 
@@ -240,6 +247,7 @@ def bootstrap(
         clock=clock,
         ephemeral_secret_allowed=ephemeral_secret_allowed,
         http_client=client,
+        announce_ephemeral_secret=announce_ephemeral_secret,
     )
     container.register(UnitOfWorkFactory, instance=parts.database)
     container.register(IdentityService, instance=parts.identity)

@@ -27,7 +27,9 @@ def serve(host: str | None, port: int | None) -> None:
     # httpx logs every request URL at INFO; provider URLs may carry credentials.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        container = bootstrap(settings, ephemeral_secret_allowed=settings.demo)
+        container = bootstrap(
+            settings, ephemeral_secret_allowed=settings.demo, announce_ephemeral_secret=True
+        )
     except ProviderFileError as exc:
         raise fail_on_provider_file(exc) from None
     except SettingsError as exc:

@@ -165,3 +165,14 @@ def test_demo_seed_creates_a_tenant_and_accounts_once(env: dict[str, str]) -> No
     assert "funflights-demo-password" in again.output
     listed = run(env, "tenants", "list").output
     assert "acme.localhost" in listed
+
+
+def test_serve_refuses_to_start_without_a_token_secret_outside_demo(env: dict[str, str]) -> None:
+    short = run({**env, "FUNFLIGHTS_JWT_SECRET": "too-short"}, "serve", "--port", "1")
+    missing = run(env, "serve", "--port", "1")
+
+    assert missing.exit_code == 2
+    assert "set FUNFLIGHTS_JWT_SECRET" in missing.output
+    assert short.exit_code == 2
+    assert "at least 32 bytes" in short.output
+    assert "too-short" not in short.output
