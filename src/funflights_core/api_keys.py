@@ -22,6 +22,18 @@ MINUTE = 60
 DAY = 86_400
 
 
+class _Allowance:
+    """Requests this process took from the shared counters for one key, per window."""
+
+    __slots__ = ("day_left", "day_until", "minute_left", "minute_until")
+
+    def __init__(self) -> None:
+        self.minute_left = 0
+        self.minute_until = 0.0
+        self.day_left = 0
+        self.day_until = 0.0
+
+
 @attrs.frozen
 class KeyUsage:
     """Requests counted in the key's current minute and day windows."""
@@ -65,10 +77,10 @@ class ApiKeyService:
         self._clock = clock
         self._ids = ids
         self._cache: dict[str, tuple[float, ApiKey | None]] = {}
-        self._allowances: dict[tuple[str, str], tuple[float, int]] = {}
+        self._allowances: dict[str, _Allowance] = {}
+        """Per key id: the requests this process took from the shared counters."""
         self.generation = 0
         """Changes whenever a key is revoked here, so callers' own caches know to look again."""
-        """(key id, window) -> (when the local block expires, requests left in it)."""
 
     async def issue(
         self,
@@ -165,26 +177,36 @@ class ApiKeyService:
         if self.spend_locally(key):
             return
         now = self._clock.monotonic()
-        for window, window_s, limit in (
-            ("minute", MINUTE, key.rate_limit_per_minute),
-            ("day", DAY, key.daily_quota),
-        ):
-            allowance = self._allowances.get((key.id, window))
-            if allowance is None or allowance[1] == 0 or now >= allowance[0]:
-                allowance = await self._take_block(key, window, window_s, limit, now)
-            self._allowances[(key.id, window)] = (allowance[0], allowance[1] - 1)
+        allowance = self._allowances.get(key.id)
+        if allowance is None:
+            if len(self._allowances) > 20_000:
+                self._allowances.clear()
+            allowance = self._allowances[key.id] = _Allowance()
+        if allowance.minute_left <= 0 or now >= allowance.minute_until:
+            allowance.minute_until, allowance.minute_left = await self._take_block(
+                key, "minute", MINUTE, key.rate_limit_per_minute, now
+            )
+        if allowance.day_left <= 0 or now >= allowance.day_until:
+            allowance.day_until, allowance.day_left = await self._take_block(
+                key, "day", DAY, key.daily_quota, now
+            )
+        allowance.minute_left -= 1
+        allowance.day_left -= 1
 
-    def spend_locally(self, key: ApiKey) -> bool:
-        """Spend one request from this process's blocks, if both still have one."""
-        now = self._clock.monotonic()
-        minute = self._allowances.get((key.id, "minute"))
-        day = self._allowances.get((key.id, "day"))
-        if minute is None or day is None or minute[1] <= 0 or day[1] <= 0:
+    def spend_locally(self, key: ApiKey, now: float | None = None) -> bool:
+        """Spend one request from this process's blocks, if both still have one.
+
+        ``now``: the clock's monotonic reading, if the caller just took it.
+        """
+        allowance = self._allowances.get(key.id)
+        if allowance is None or allowance.minute_left <= 0 or allowance.day_left <= 0:
             return False
-        if now >= minute[0] or now >= day[0]:
+        if now is None:
+            now = self._clock.monotonic()
+        if now >= allowance.minute_until or now >= allowance.day_until:
             return False
-        self._allowances[(key.id, "minute")] = (minute[0], minute[1] - 1)
-        self._allowances[(key.id, "day")] = (day[0], day[1] - 1)
+        allowance.minute_left -= 1
+        allowance.day_left -= 1
         return True
 
     async def _take_block(
@@ -197,6 +219,4 @@ class ApiKeyService:
         granted = block - max(0, taken.count - limit)
         if granted <= 0:
             raise TooManyAttempts(taken.resets_in_s)
-        if len(self._allowances) > 20_000:
-            self._allowances.clear()
         return now + taken.resets_in_s, granted

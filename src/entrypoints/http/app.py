@@ -16,6 +16,7 @@ from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.routes import HTTPRoute
+from litestar.types import BeforeRequestHookHandler
 
 from entrypoints.http import identity_wire
 from entrypoints.http.api_context import ApiServices, api_context_provider
@@ -26,7 +27,7 @@ from entrypoints.http.health_controller import health, ready
 from entrypoints.http.imports_controller import ImportsController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.query_guard import reject_unknown_query_parameters
-from entrypoints.http.request_context import CallerResolver, TenantDirectory, bare_host
+from entrypoints.http.request_context import CallerResolver, TenantDirectory
 from entrypoints.http.route_pages import RoutePages
 from entrypoints.http.routes_controller import RoutesController
 from entrypoints.http.tenants_controller import TenantsController
@@ -138,7 +139,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
             "route_pages": Provide(provide_route_pages, sync_to_thread=False),
             "api": Provide(api_context_provider(services)),
         },
-        before_request=_before_request,
+        before_request=_before_request_hook(services.resolver),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
@@ -155,7 +156,6 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         debug=False,
     )
     _declare_closed_request_bodies(app)
-    app.state.resolver = services.resolver
     app.state.allowed_methods = {
         route.path: ", ".join(sorted(route.methods))
         for route in app.routes
@@ -164,33 +164,39 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
     return app
 
 
-async def _before_request(request: Request[Any, Any, Any]) -> Response[None] | None:
-    """Answer OPTIONS with every method of the path, reject bad query strings, check keys."""
-    if request.method == "OPTIONS":
-        # Litestar 2 answers OPTIONS with the methods of the path's first handler only
-        # (litestar-org/litestar#4169, fixed in 3.0).
-        for path in request.route_handler.paths:
-            allowed = request.app.state.allowed_methods.get(path)
-            if allowed is not None:
-                return Response(None, status_code=204, headers={"Allow": allowed})
-    await reject_unknown_query_parameters(request)
-    scope_needed: Scope | None = request.route_handler.opt.get("api_key_scope")
-    if scope_needed is not None:
-        # The raw header list, not request.headers: this runs on every public request.
-        presented: bytes | None = None
-        host = b""
-        for name, value in request.scope["headers"]:
-            if name == b"x-api-key":
-                presented = value
-            elif name == b"host":
-                host = value
-        if presented is not None:
-            resolver: CallerResolver = request.app.state.resolver
-            caller = await resolver.key_holder(
-                presented.decode("latin-1"), bare_host(host.decode("latin-1"))
-            )
-            caller.with_scope(scope_needed)
-    return None
+def _before_request_hook(resolver: CallerResolver) -> BeforeRequestHookHandler:
+    """The app's before_request hook, bound to its caller resolver."""
+
+    async def before_request(request: Request[Any, Any, Any]) -> Response[None] | None:
+        """Answer OPTIONS with every method of the path, reject bad queries, check keys."""
+        if request.method == "OPTIONS":
+            # Litestar 2 answers OPTIONS with the methods of the path's first handler only
+            # (litestar-org/litestar#4169, fixed in 3.0).
+            for path in request.route_handler.paths:
+                allowed = request.app.state.allowed_methods.get(path)
+                if allowed is not None:
+                    return Response(None, status_code=204, headers={"Allow": allowed})
+        await reject_unknown_query_parameters(request)
+        scope_needed: Scope | None = request.route_handler.opt.get("api_key_scope")
+        if scope_needed is not None:
+            # The raw header list, not request.headers: this runs on every public request.
+            presented: bytes | None = None
+            host = b""
+            for name, value in request.scope["headers"]:
+                if name == b"x-api-key":
+                    presented = value
+                elif name == b"host":
+                    host = value
+            if presented is not None:
+                caller = resolver.known_key_holder(presented, host)
+                if caller is None:
+                    caller = await resolver.key_holder(presented, host)
+                key = caller.api_key
+                if key is None or scope_needed not in key.scopes:
+                    caller.with_scope(scope_needed)  # raises, saying what is missing
+        return None
+
+    return before_request
 
 
 def _declare_closed_request_bodies(app: Litestar) -> None:

@@ -119,7 +119,7 @@ class CallerResolver:
         self._api_keys = api_keys
         self._tenants = tenants
         self._identity_clock = clock
-        self._key_callers: dict[tuple[str, str], tuple[float, int, Caller]] = {}
+        self._key_callers: dict[tuple[bytes, bytes], tuple[float, int, Caller]] = {}
 
     async def resolve(self, request: ASGIConnection[Any, Any, Any, Any]) -> Caller:
         """The caller of this request; 401 for a bad token, 403 for a tenant mismatch."""
@@ -144,26 +144,43 @@ class CallerResolver:
             raise PermissionDenied("the token belongs to another tenant than this host")
         return Caller(tenant, claims)
 
-    async def key_holder(self, presented: str, host: str) -> Caller:
-        """The caller presenting an API key on a host (the fast path of public endpoints)."""
+    def known_key_holder(self, presented: bytes, host: bytes) -> Caller | None:
+        """The caller of a key seen lately from this host, metered locally; else None."""
         # A reseller sends the same key from the same host many times a second: the
-        # resolved caller is reused for a second, unless a key was revoked meanwhile.
-        now = time.monotonic()
+        # resolved caller is reused for a second (less if the key expires sooner), unless a
+        # key was revoked in this process meanwhile.
+        memo = self._key_callers.get((presented, host))
+        if memo is None:
+            return None
+        now = self._identity_clock.monotonic()
+        if now >= memo[0] or memo[1] != self._api_keys.generation:
+            return None
+        caller = memo[2]
+        key = caller.api_key
+        if key is None or not self._api_keys.spend_locally(key, now):
+            return None
+        return caller
+
+    async def key_holder(self, presented: bytes, host: bytes) -> Caller:
+        """The caller presenting an API key on a host (raw header values), metered."""
+        now = self._identity_clock.monotonic()
         memo = self._key_callers.get((presented, host))
         if memo is not None and now < memo[0] and memo[1] == self._api_keys.generation:
             caller = memo[2]
-            key = caller.api_key
-            if key is not None and (
-                key.expires_at is None or key.usable_at(self._identity_clock.now())
-            ):
-                if not self._api_keys.spend_locally(key):
-                    await self._api_keys.meter(key)
-                return caller
+            if caller.api_key is not None:
+                await self._api_keys.meter(caller.api_key)
+            return caller
         generation = self._api_keys.generation
-        caller = await self._key_holder(presented.strip(), await self._tenants.by_domain(host))
+        host_tenant = await self._tenants.by_domain(bare_host(host.decode("latin-1")))
+        caller = await self._key_holder(presented.decode("latin-1").strip(), host_tenant)
+        valid_until = now + 1.0
+        key = caller.api_key
+        if key is not None and key.expires_at is not None:
+            left = (key.expires_at - self._identity_clock.now()).total_seconds()
+            valid_until = min(valid_until, now + left)
         if len(self._key_callers) > 10_000:
             self._key_callers.clear()
-        self._key_callers[(presented, host)] = (now + 1.0, generation, caller)
+        self._key_callers[(presented, host)] = (valid_until, generation, caller)
         return caller
 
     async def _key_holder(self, presented: str, host_tenant: Tenant | None) -> Caller:
