@@ -131,9 +131,11 @@ class AccountService:
         async with self._database.for_tenant(tenant_id) as uow:
             user = await _live_user(uow.users.get, user_id)
             await uow.users.update(erased(user, now))
+            families = {family_id, *await uow.refresh_tokens.active_families(user.id)}
             await uow.refresh_tokens.revoke_user(user.id, now)
             await uow.commit()
-        await self._sessions.revoke(family_id)
+        for family in sorted(families):
+            await self._sessions.revoke(family)
 
 
 async def _live_user(get: Any, user_id: str) -> User:

@@ -16,9 +16,10 @@ import attrs
 from funflights_core.accounts import ProfileChanges, apply_profile_changes
 from funflights_core.clock import Clock
 from funflights_core.email_address import normalise_email
-from funflights_core.errors import InvalidInput
+from funflights_core.errors import InvalidInput, NotFound
 from funflights_core.ids import IdGenerator
 from funflights_core.role import Role
+from funflights_core.tenant import Tenant
 from funflights_core.unit_of_work import UnitOfWorkFactory
 from funflights_core.user import User
 
@@ -151,6 +152,10 @@ class CustomerImporter:
                     candidates.append(checked)
             if progress is not None and count % 1000 == 0:
                 progress(1000)
+        async with self._database.platform() as platform:
+            tenant = await platform.tenants.get(tenant_id)
+        if tenant is None:
+            raise NotFound("no such tenant")
         async with self._database.for_tenant(tenant_id) as uow:
             known = {user.external_id: user for user in await uow.users.imported()}
             owners = dict(await uow.users.email_owners())
@@ -166,7 +171,7 @@ class CustomerImporter:
                     continue
                 existing = known.get(candidate.external_id)
                 if existing is None:
-                    new.append(self._new_user(tenant_id, candidate))
+                    new.append(self._new_user(tenant, candidate))
                     continue
                 updated = apply_profile_changes(
                     attrs.evolve(existing, email=candidate.email), candidate.changes
@@ -201,15 +206,17 @@ class CustomerImporter:
             reasons.append("email belongs to another account")
         return tuple(reasons)
 
-    def _new_user(self, tenant_id: str, candidate: _Candidate) -> User:
+    def _new_user(self, tenant: Tenant, candidate: _Candidate) -> User:
         base = User(
             id=self._ids.new_id(),
-            tenant_id=tenant_id,
+            tenant_id=tenant.id,
             email=candidate.email,
             password_hash=None,  # the customer chooses one through a password reset
             roles=frozenset({Role.CUSTOMER}),
             created_at=self._clock.now(),
             external_id=candidate.external_id,
             email_verified=True,  # the merged company verified its customers' addresses
+            preferred_currency=tenant.default_currency,
+            language=tenant.locale,
         )
         return apply_profile_changes(base, candidate.changes)

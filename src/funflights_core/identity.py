@@ -346,8 +346,11 @@ class IdentityService:
             await self._use_one_time_token(uow, token, TokenPurpose.RESET_PASSWORD)
             changed = attrs.evolve(user, password_hash=await self._hasher.hash(new_password))
             await uow.users.update(changed)
+            families = await uow.refresh_tokens.active_families(user.id)
             await uow.refresh_tokens.revoke_user(user.id, self._clock.now())
             await uow.commit()
+        for family_id in families:
+            await self.sessions.revoke(family_id)
 
     # --- second factor ------------------------------------------------------------------
 

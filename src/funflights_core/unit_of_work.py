@@ -110,6 +110,10 @@ class RefreshTokenRepository(Protocol):
         """Revoke every token of a user (password reset, erasure)."""
         ...
 
+    async def active_families(self, user_id: str) -> Sequence[str]:
+        """The families of a user that still have an unrevoked token."""
+        ...
+
     async def family_revoked(self, family_id: str) -> bool:
         """Whether a family was revoked (logout, reuse): its access tokens stop working."""
         ...

@@ -274,6 +274,7 @@ class PersistenceContract(abc.ABC):
         async with database.for_tenant("default") as uow:
             assert await uow.refresh_tokens.family_revoked("fam-1")
             assert not await uow.refresh_tokens.family_revoked("fam-2")
+            assert list(await uow.refresh_tokens.active_families(user.id)) == ["fam-2"]
             assert not await uow.refresh_tokens.mark_replaced(first.id, NOW)
             await uow.refresh_tokens.revoke_user(user.id, NOW)
             await uow.commit()

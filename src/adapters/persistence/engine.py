@@ -17,11 +17,15 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     connect_args: dict[str, Any] = {}
     if schema is not None:
         connect_args["server_settings"] = {"search_path": schema}
-    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    # hide_parameters: a database error's message (and a logged traceback) must not carry
+    # emails, hashes or token digests.
+    return create_async_engine(
+        url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True
+    )
 
 
 def _sqlite_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     # The sqlite3 driver begins transactions itself, late, and cannot do SAVEPOINTs
     # reliably; SQLAlchemy's documented recipe takes that over. BEGIN IMMEDIATE takes the

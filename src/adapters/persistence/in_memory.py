@@ -205,6 +205,12 @@ class InMemoryRefreshTokenRepository:
             if token.user_id == user_id and token.revoked_at is None:
                 self._tables.refresh_tokens[token.id] = attrs.evolve(token, revoked_at=at)
 
+    async def active_families(self, user_id: str) -> Sequence[str]:
+        """The families of a user that still have an unrevoked token."""
+        return sorted(
+            {t.family_id for t in self._mine() if t.user_id == user_id and t.revoked_at is None}
+        )
+
     async def family_revoked(self, family_id: str) -> bool:
         """Whether a family was revoked."""
         return any(t.family_id == family_id and t.revoked_at is not None for t in self._mine())

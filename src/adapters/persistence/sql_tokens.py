@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import exists, select, update
@@ -93,6 +94,20 @@ class SqlRefreshTokenRepository:
             .values(revoked_at=at)
             .execution_options(synchronize_session=False)
         )
+
+    async def active_families(self, user_id: str) -> Sequence[str]:
+        """The families of a user that still have an unrevoked token."""
+        result = await self._session.scalars(
+            select(RefreshTokenRow.family_id)
+            .where(
+                RefreshTokenRow.tenant_id == self._tenant_id,
+                RefreshTokenRow.user_id == user_id,
+                RefreshTokenRow.revoked_at.is_(None),
+            )
+            .distinct()
+            .order_by(RefreshTokenRow.family_id)
+        )
+        return list(result)
 
     async def family_revoked(self, family_id: str) -> bool:
         """Whether a family was revoked (logout, reuse): its access tokens stop working."""

@@ -13,7 +13,7 @@ from adapters.identity.ids import SequentialIds
 from adapters.persistence.in_memory import InMemoryDatabase
 from entrypoints.customer_files import customer_lines
 from funflights_core.customer_import import CustomerImporter, ImportReport, RejectedLine
-from funflights_core.errors import InvalidInput
+from funflights_core.errors import InvalidInput, NotFound
 
 ADA = {"external_id": "c-1", "email": "Ada@Example.com", "full_name": "Ada", "language": "en_gb"}
 GRACE = {"external_id": "c-2", "email": "grace@example.com", "preferred_currency": "usd"}
@@ -52,6 +52,7 @@ async def test_new_customers_are_accepted_normalised_and_verified(
     assert ada is not None
     assert (ada.email, ada.language, ada.email_verified) == ("ada@example.com", "en-GB", True)
     assert ada.password_hash is None
+    assert ada.preferred_currency == "EUR"  # the tenant's default, as at registration
 
 
 async def test_importing_the_same_file_again_changes_nothing(database: InMemoryDatabase) -> None:
@@ -150,3 +151,8 @@ def test_a_csv_header_with_unknown_columns_is_one_clear_rejection() -> None:
     assert number == 1
     assert isinstance(problem, InvalidInput)
     assert "unknown column(s): id, mail" in problem.reason
+
+
+async def test_an_unknown_tenant_is_refused(database: InMemoryDatabase) -> None:
+    with pytest.raises(NotFound):
+        await importer(database).run("nowhere", [(1, ADA)])

@@ -237,6 +237,8 @@ async def test_password_reset_by_code_ends_every_session(world: World) -> None:
     await login(world, password="a brand new passphrase")
     with pytest.raises(InvalidToken):
         await world.service.refresh("default", pair.refresh_token)
+    with pytest.raises(InvalidToken, match="ended"):
+        await world.service.authenticate(pair.access_token)  # at once, not in 15 minutes
     with pytest.raises(InvalidToken):
         await world.service.reset_password("default", code, "yet another passphrase")
 

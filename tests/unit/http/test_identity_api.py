@@ -107,8 +107,10 @@ def test_profile_changes_export_and_erasure(client: Client) -> None:
     assert export.json()["phone"] == "+44 20 7946 0000"
     assert "password_hash" not in export.json()
 
+    other_device = login(client).json()
     assert client.delete("/api/v1/users/me", headers=bearer(tokens)).status_code == 204
     assert client.get("/api/v1/users/me", headers=bearer(tokens)).status_code == 401
+    assert client.get("/api/v1/users/me", headers=bearer(other_device)).status_code == 401
     assert login(client).status_code == 401
     assert register(client).status_code == 201  # the address is free again
 
