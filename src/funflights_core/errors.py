@@ -61,3 +61,7 @@ class TooManyAttempts(FunFlightsError):
     def __init__(self, retry_after_s: int) -> None:
         super().__init__(f"too many attempts; retry after {retry_after_s}s")
         self.retry_after_s = retry_after_s
+
+
+class CurrencyMismatch(FunFlightsError):
+    """Arithmetic or comparison between amounts of different currencies."""
