@@ -65,3 +65,7 @@ class TooManyAttempts(FunFlightsError):
 
 class CurrencyMismatch(FunFlightsError):
     """Arithmetic or comparison between amounts of different currencies."""
+
+
+class RateUnavailable(FunFlightsError):
+    """No usable exchange rate: unknown currency pair, or every source stale or down."""
