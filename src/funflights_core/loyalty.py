@@ -1,0 +1,154 @@
+"""Loyalty: an append-only points ledger per customer, tiers by spend, points worth USD."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
+
+import attrs
+
+from funflights_core.errors import InvalidInput
+from funflights_core.money import Money
+
+
+class EntryKind(enum.StrEnum):
+    """Why points moved."""
+
+    EARN = "earn"
+    REDEEM = "redeem"
+    REVERSAL = "reversal"
+
+
+@attrs.frozen
+class LedgerEntry:
+    """One movement of points; entries are never changed, only added."""
+
+    id: str
+    kind: EntryKind
+    points: int
+    """Signed: earning adds, redeeming subtracts."""
+    at: datetime
+    booking_id: str | None = None
+    spend: Money | None = None
+    """For earnings: the spend that earned them (tiers are computed from it)."""
+
+
+@attrs.frozen
+class Tier:
+    """A level of the programme: reached at ``min_spend`` over 12 months, earning ``rate``."""
+
+    name: str
+    min_spend: Decimal
+    """In the programme's spend currency (``TierPolicy.currency``)."""
+    points_per_unit: Decimal
+    """Points per whole unit of spend."""
+
+
+@attrs.frozen
+class TierPolicy:
+    """The tiers of a programme, in ascending order of spend, in one spend currency."""
+
+    currency: str
+    tiers: tuple[Tier, ...]
+
+    def __attrs_post_init__(self) -> None:
+        if not self.tiers or self.tiers[0].min_spend != 0:
+            raise InvalidInput("tiers", "the first tier must start at a spend of 0")
+        spends = [tier.min_spend for tier in self.tiers]
+        if spends != sorted(set(spends)):
+            raise InvalidInput("tiers", "tiers must have rising, distinct spend thresholds")
+
+    def tier_for(self, spend: Decimal) -> Tier:
+        """The highest tier whose threshold the spend reaches."""
+        return [tier for tier in self.tiers if spend >= tier.min_spend][-1]
+
+
+@attrs.frozen
+class LoyaltyAccount:
+    """A customer's ledger; the balance and tier are derived, never stored."""
+
+    entries: tuple[LedgerEntry, ...] = ()
+
+    @property
+    def balance(self) -> int:
+        """The points available."""
+        return sum(entry.points for entry in self.entries)
+
+    def rolling_spend(self, policy: TierPolicy, now: datetime) -> Decimal:
+        """Spend of the last 12 months that earned points and was not reversed."""
+        since = now - timedelta(days=365)
+        reversed_bookings = {e.booking_id for e in self.entries if e.kind is EntryKind.REVERSAL}
+        total = Decimal(0)
+        for entry in self.entries:
+            if entry.kind is not EntryKind.EARN or entry.spend is None or entry.at < since:
+                continue
+            if entry.booking_id in reversed_bookings:
+                continue
+            if entry.spend.currency.code != policy.currency:
+                raise InvalidInput("spend", f"tiers are computed in {policy.currency}")
+            total += entry.spend.amount
+        return total
+
+    def tier(self, policy: TierPolicy, now: datetime) -> Tier:
+        """The tier the last 12 months of spend reach."""
+        return policy.tier_for(self.rolling_spend(policy, now))
+
+    def earn(
+        self, entry_id: str, spend: Money, policy: TierPolicy, *, booking_id: str, at: datetime
+    ) -> LoyaltyAccount:
+        """Points for a booking's spend at the customer's current tier (whole points)."""
+        if spend.amount < 0:
+            raise InvalidInput("spend", "must not be negative")
+        rate = self.tier(policy, at).points_per_unit
+        points = int((spend.amount * rate).to_integral_value(ROUND_FLOOR))
+        entry = LedgerEntry(entry_id, EntryKind.EARN, points, at, booking_id, spend)
+        return attrs.evolve(self, entries=(*self.entries, entry))
+
+    def redeem(
+        self, entry_id: str, points: int, *, booking_id: str, at: datetime
+    ) -> LoyaltyAccount:
+        """Spend points on a booking; never more than the balance."""
+        if points <= 0:
+            raise InvalidInput("points", "must be positive")
+        if points > self.balance:
+            raise InvalidInput("points", f"only {self.balance} points are available")
+        entry = LedgerEntry(entry_id, EntryKind.REDEEM, -points, at, booking_id)
+        return attrs.evolve(self, entries=(*self.entries, entry))
+
+    def reverse(self, entry_id: str, *, booking_id: str, at: datetime) -> LoyaltyAccount:
+        """Undo a refunded booking's earning and redemption with one compensating entry.
+
+        Points earned by the booking are clawed back even if they were spent since: the
+        balance may then go below zero, and later earnings pay it back.
+        """
+        if any(e.kind is EntryKind.REVERSAL and e.booking_id == booking_id for e in self.entries):
+            return self  # refunds may be reported twice: reversing once is enough
+        moved = sum(e.points for e in self.entries if e.booking_id == booking_id)
+        if moved == 0:
+            return self
+        entry = LedgerEntry(entry_id, EntryKind.REVERSAL, -moved, at, booking_id)
+        return attrs.evolve(self, entries=(*self.entries, entry))
+
+
+def points_to_usd(points: int, point_value_usd: Decimal) -> Decimal:
+    """What points are worth in US dollars, exactly (the tenant's configured point value)."""
+    return Decimal(points) * point_value_usd
+
+
+def usd_to_points(usd: Decimal, point_value_usd: Decimal) -> int:
+    """The whole points a dollar amount buys (never rounded up)."""
+    if point_value_usd <= 0:
+        raise InvalidInput("point_value_usd", "must be positive")
+    return int((usd / point_value_usd).to_integral_value(ROUND_FLOOR))
+
+
+def convert_points(points: int, from_value_usd: Decimal, to_value_usd: Decimal) -> int:
+    """Points of one programme as points of another, through their USD values (rounded down)."""
+    return usd_to_points(points_to_usd(points, from_value_usd), to_value_usd)
+
+
+def entries_of(account: LoyaltyAccount, *, booking_id: str) -> Sequence[LedgerEntry]:
+    """The entries of one booking."""
+    return [entry for entry in account.entries if entry.booking_id == booking_id]
