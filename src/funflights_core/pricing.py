@@ -1,0 +1,134 @@
+"""The price of an offer: best provider quote, margin, coupon, and the customer's currency."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from funflights_core.coupon import Coupon, CouponUse, discount, refusal
+from funflights_core.errors import CurrencyMismatch, InvalidInput
+from funflights_core.exchange import Conversion, CurrencyExchange
+from funflights_core.margin_book import MarginBook
+from funflights_core.margin_rule import FlightFacts
+from funflights_core.money import Money
+
+
+@attrs.frozen
+class ProviderQuote:
+    """What one provider asks for the offer, for all passengers."""
+
+    provider: str
+    base_fare: Money
+    taxes: Money
+
+    @property
+    def cost(self) -> Money:
+        """Base fare plus taxes: what the platform pays the provider."""
+        return self.base_fare + self.taxes
+
+
+@attrs.frozen
+class PricingContext:
+    """Who buys, when, in which currency, with which coupon."""
+
+    flight: FlightFacts
+    passengers: int
+    customer_currency: str
+    at: datetime
+    coupon: Coupon | None = None
+    coupon_use: CouponUse = attrs.field(factory=CouponUse)
+    spread: Decimal = Decimal(0)
+    allow_below_cost: bool = False
+    """Whether a coupon may take the price below the provider's cost (a deliberate promotion)."""
+
+
+@attrs.frozen
+class PriceBreakdown:
+    """Every line of a price, in the offer's currency, and the total in the customer's."""
+
+    chosen: ProviderQuote
+    others: tuple[ProviderQuote, ...]
+    """The losing quotes, kept for audit."""
+    margin: Money
+    margin_rule_id: str | None
+    coupon_discount: Money
+    coupon_code: str | None
+    coupon_refused: str | None
+    subtotal: Money
+    """Cost + margin - coupon, exact, in the offer's currency."""
+    conversion: Conversion | None
+    total: Money
+    """What the customer pays, rounded, in the customer's currency."""
+
+    @property
+    def lines(self) -> tuple[Money, ...]:
+        """The signed lines whose sum is the subtotal."""
+        return (self.chosen.base_fare, self.chosen.taxes, self.margin, -self.coupon_discount)
+
+
+def best_quote(quotes: Sequence[ProviderQuote]) -> tuple[ProviderQuote, tuple[ProviderQuote, ...]]:
+    """The cheapest quote for the customer (ties by provider name) and the others."""
+    if not quotes:
+        raise InvalidInput("quotes", "an offer needs at least one provider quote")
+    currency = quotes[0].cost.currency.code
+    if any(q.cost.currency.code != currency for q in quotes):
+        raise CurrencyMismatch("compare quotes in one currency: convert them first")
+    ordered = sorted(quotes, key=lambda q: (q.cost.amount, q.provider))
+    return ordered[0], tuple(ordered[1:])
+
+
+class Pricer:
+    """Prices offers with a tenant's margin book and the currency exchange."""
+
+    def __init__(self, *, margins: MarginBook, exchange: CurrencyExchange) -> None:
+        self._margins = margins
+        self._exchange = exchange
+
+    async def price(
+        self, quotes: Sequence[ProviderQuote], context: PricingContext
+    ) -> PriceBreakdown:
+        """The breakdown and total of an offer for this customer."""
+        if context.passengers < 1:
+            raise InvalidInput("passengers", "must be at least 1")
+        chosen, others = best_quote(quotes)
+        rule = self._margins.rule_for(context.flight, context.at)
+        zero = chosen.cost * 0
+        margin = zero if rule is None else rule.margin(chosen.base_fare, context.passengers)
+        price = chosen.cost + margin
+        off, refused = zero, None
+        if context.coupon is not None:
+            refused = refusal(
+                context.coupon,
+                price=price,
+                flight=context.flight,
+                at=context.at,
+                used=context.coupon_use,
+            )
+            if refused is None:
+                off = discount(context.coupon, price)
+                # Never below the provider's cost unless the promotion says so.
+                if not context.allow_below_cost and off > margin:
+                    off = margin if margin > zero else zero
+        subtotal = price - off
+        conversion = None
+        total = subtotal
+        if subtotal.currency.code != context.customer_currency.strip().upper():
+            conversion = await self._exchange.convert(
+                subtotal, context.customer_currency, spread=context.spread
+            )
+            total = conversion.converted
+        return PriceBreakdown(
+            chosen=chosen,
+            others=others,
+            margin=margin,
+            margin_rule_id=None if rule is None else rule.id,
+            coupon_discount=off,
+            coupon_code=None if context.coupon is None else context.coupon.code,
+            coupon_refused=refused,
+            subtotal=subtotal,
+            conversion=conversion,
+            total=total.rounded(),
+        )
