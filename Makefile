@@ -42,6 +42,7 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/routes_bench.py
 	$(BIN)/python bench/identity_bench.py
+	$(BIN)/python bench/pricing_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build src/*.egg-info
