@@ -216,7 +216,9 @@ class IdentityService:
         if not await self._hasher.verify(user.password_hash, password):
             await self._failed(account_key, address_key)
         mfa = False
-        if user.needs_second_factor and user.totp_confirmed and user.totp_secret:
+        # Anyone who enrolled an authenticator signs in with it; staff and admins must enrol
+        # before role-guarded endpoints accept them.
+        if user.totp_confirmed and user.totp_secret:
             if not totp_code:
                 raise MfaRequired("enter the code from your authenticator app")
             if not self._totp.verify(user.totp_secret, totp_code, at=self._clock.now()):

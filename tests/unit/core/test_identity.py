@@ -282,3 +282,14 @@ async def test_staff_need_their_authenticator_once_enrolled(world: World) -> Non
     assert after.claims.mfa
     refreshed = await world.service.refresh("default", after.refresh_token)
     assert refreshed.claims.mfa
+
+
+async def test_a_customer_who_enrolled_an_authenticator_signs_in_with_it(world: World) -> None:
+    user = await world.service.register(TENANT, email="ada@example.com", password=PASSWORD)
+    enrolment = await world.service.start_totp_enrolment("default", user.id)
+    code = pyotp.TOTP(enrolment.secret).at(int(world.clock.now().timestamp()))
+    await world.service.confirm_totp_enrolment("default", user.id, code)
+
+    with pytest.raises(MfaRequired):
+        await login(world)
+    assert (await login(world, totp_code=code)).claims.mfa
