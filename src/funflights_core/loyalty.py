@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
@@ -147,8 +146,3 @@ def usd_to_points(usd: Decimal, point_value_usd: Decimal) -> int:
 def convert_points(points: int, from_value_usd: Decimal, to_value_usd: Decimal) -> int:
     """Points of one programme as points of another, through their USD values (rounded down)."""
     return usd_to_points(points_to_usd(points, from_value_usd), to_value_usd)
-
-
-def entries_of(account: LoyaltyAccount, *, booking_id: str) -> Sequence[LedgerEntry]:
-    """The entries of one booking."""
-    return [entry for entry in account.entries if entry.booking_id == booking_id]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from funflights_core.role import MFA_ROLES, Role
+from funflights_core.role import Role
 
 
 class NotificationChannel(enum.StrEnum):
@@ -42,11 +42,6 @@ class User:
     external_id: str | None = None
     """The id a merged company had for this customer (imports are idempotent by it)."""
     erased_at: datetime | None = None
-
-    @property
-    def needs_second_factor(self) -> bool:
-        """Staff and admin logins need TOTP."""
-        return bool(self.roles & MFA_ROLES)
 
     @property
     def is_erased(self) -> bool:

@@ -11,10 +11,11 @@ from litestar.connection import ASGIConnection
 from funflights_core.access_token import AccessClaims
 from funflights_core.api_key import ApiKey, Scope
 from funflights_core.api_keys import ApiKeyService
+from funflights_core.authorization import require_role
 from funflights_core.clock import Clock
 from funflights_core.errors import InvalidToken, PermissionDenied
 from funflights_core.identity import IdentityService
-from funflights_core.role import MFA_ROLES, Role
+from funflights_core.role import Role
 from funflights_core.tenant import DEFAULT_TENANT_ID, AuthMethod, Tenant
 from funflights_core.unit_of_work import UnitOfWorkFactory
 
@@ -97,12 +98,7 @@ class Caller:
 
     def with_role(self, *roles: Role) -> AccessClaims:
         """The claims, if the principal has one of the roles (with a second factor if staff)."""
-        claims = self.signed_in()
-        if not set(roles) & claims.roles:
-            raise PermissionDenied("your role does not allow this")
-        if claims.roles & MFA_ROLES and not claims.mfa:
-            raise PermissionDenied("staff and admins must sign in with their authenticator")
-        return claims
+        return require_role(self.signed_in(), roles)
 
 
 class CallerResolver:
@@ -144,19 +140,20 @@ class CallerResolver:
             raise PermissionDenied("the token belongs to another tenant than this host")
         return Caller(tenant, claims)
 
-    def known_key_holder(self, presented: bytes, host: bytes) -> Caller | None:
-        """The caller of a key seen lately from this host, metered locally; else None."""
+    def _remembered(self, presented: bytes, host: bytes, now: float) -> Caller | None:
         # A reseller sends the same key from the same host many times a second: the
         # resolved caller is reused for a second (less if the key expires sooner), unless a
         # key was revoked in this process meanwhile.
         memo = self._key_callers.get((presented, host))
-        if memo is None:
+        if memo is None or now >= memo[0] or memo[1] != self._api_keys.generation:
             return None
+        return memo[2]
+
+    def known_key_holder(self, presented: bytes, host: bytes) -> Caller | None:
+        """The caller of a key seen lately from this host, metered locally; else None."""
         now = self._identity_clock.monotonic()
-        if now >= memo[0] or memo[1] != self._api_keys.generation:
-            return None
-        caller = memo[2]
-        key = caller.api_key
+        caller = self._remembered(presented, host, now)
+        key = None if caller is None else caller.api_key
         if key is None or not self._api_keys.spend_locally(key, now):
             return None
         return caller
@@ -164,12 +161,11 @@ class CallerResolver:
     async def key_holder(self, presented: bytes, host: bytes) -> Caller:
         """The caller presenting an API key on a host (raw header values), metered."""
         now = self._identity_clock.monotonic()
-        memo = self._key_callers.get((presented, host))
-        if memo is not None and now < memo[0] and memo[1] == self._api_keys.generation:
-            caller = memo[2]
-            if caller.api_key is not None:
-                await self._api_keys.meter(caller.api_key)
-            return caller
+        remembered = self._remembered(presented, host, now)
+        if remembered is not None:
+            if remembered.api_key is not None:
+                await self._api_keys.meter(remembered.api_key)
+            return remembered
         generation = self._api_keys.generation
         host_tenant = await self._tenants.by_domain(bare_host(host.decode("latin-1")))
         caller = await self._key_holder(presented.decode("latin-1").strip(), host_tenant)
