@@ -19,6 +19,7 @@ from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
 from adapters.security.argon2_hasher import Argon2PasswordHasher
 from adapters.security.jwt_access_tokens import JwtAccessTokens
 from adapters.security.oidc_verifier import OidcTokenVerifier
+from entrypoints.bootstrap import PricingParts, build_pricing
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from funflights_core.accounts import AccountService
@@ -66,6 +67,10 @@ FLIGHTS2 = [
 ]
 
 
+TEST_RATES = "EUR USD=1.08 GBP=0.86 JPY=160 KWD=0.33 CHF=0.94"
+"""The fixed exchange rates of the fake container (EUR base)."""
+
+
 def fake_container(
     providers: dict[str, InMemoryRouteFeed],
     *,
@@ -92,6 +97,15 @@ def fake_container(
     client = httpx.AsyncClient()
     container.register(httpx.AsyncClient, instance=client)
     register_fake_identity(container, clock, client)
+    container.register(
+        PricingParts,
+        instance=build_pricing(
+            Settings(fx_sources="fixed", fx_fixed_rates=TEST_RATES),
+            database=container.resolve(UnitOfWorkFactory),
+            clock=clock,
+            http_client=client,
+        ),
+    )
     return container
 
 

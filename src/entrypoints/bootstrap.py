@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -12,12 +14,18 @@ import httpx
 import punq
 import redis.asyncio
 
+from adapters.airports.airportsdata_countries import AirportsdataCountries
 from adapters.attempt_counters.in_memory_counter import InMemoryAttemptCounter
 from adapters.attempt_counters.redis_counter import RedisAttemptCounter
 from adapters.clocks import SystemClock
+from adapters.fx.cached_rates import CachedRates
+from adapters.fx.ecb_bundled_rates import EcbBundledRates
+from adapters.fx.fixed_rates import FixedRates
+from adapters.fx.http_rates import HttpRates
 from adapters.identity.ids import UuidIds
 from adapters.identity.mailers import MailFolder
 from adapters.identity.pyotp_totp import PyotpTotp
+from adapters.money.babel_currencies import BabelCurrencies
 from adapters.persistence.engine import create_engine
 from adapters.persistence.sql_unit_of_work import SqlUnitOfWorkFactory
 from adapters.route_feeds.bundled_feed import BundledRouteFeed
@@ -40,9 +48,16 @@ from funflights_core.api_keys import ApiKeyService
 from funflights_core.attempt_counter import AttemptCounter
 from funflights_core.circuit_breaker import CircuitBreaker
 from funflights_core.clock import Clock
+from funflights_core.coupons import CouponService
 from funflights_core.customer_import import CustomerImporter
+from funflights_core.exchange import CurrencyExchange, RateSource
 from funflights_core.identity import IdentityService
 from funflights_core.identity_policy import IdentityPolicy
+from funflights_core.loyalty_accounts import LoyaltyService
+from funflights_core.margin_books import MarginBooks
+from funflights_core.margin_rule_admin import MarginRuleAdmin
+from funflights_core.money import CurrencyCatalogue
+from funflights_core.price_quotes import QuoteService
 from funflights_core.route_catalogue import ProviderSource, RouteCatalogue
 from funflights_core.route_provider import ProviderProfile, RouteProvider
 from funflights_core.tenant_admin import TenantAdmin
@@ -209,6 +224,100 @@ def build_identity(
     )
 
 
+def rate_sources(
+    settings: Settings, *, clock: Clock, http_client: httpx.AsyncClient | None
+) -> list[RateSource]:
+    """The configured exchange-rate sources, in order of preference."""
+    sources: list[RateSource] = []
+    for name in (part.strip().lower() for part in settings.fx_sources.split(",")):
+        if name == "ecb":
+            sources.append(EcbBundledRates())
+        elif name == "http":
+            if not settings.fx_http_url or http_client is None:
+                raise SettingsError("FUNFLIGHTS_FX_SOURCES names http: set FUNFLIGHTS_FX_HTTP_URL")
+            live = HttpRates(url=settings.fx_http_url, client=http_client)
+            sources.append(CachedRates(live, clock=clock, ttl_s=settings.fx_cache_s))
+        elif name == "fixed":
+            sources.append(_fixed_rates(settings.fx_fixed_rates, clock))
+        elif name:
+            raise SettingsError(f"FUNFLIGHTS_FX_SOURCES: {name!r} is not http, ecb or fixed")
+    if not sources:
+        raise SettingsError("FUNFLIGHTS_FX_SOURCES names no source")
+    return sources
+
+
+def _fixed_rates(text: str | None, clock: Clock) -> FixedRates:
+    """FUNFLIGHTS_FX_FIXED_RATES, 'EUR USD=1.08 GBP=0.86', as a rate source."""
+    words = (text or "").replace(",", " ").split()
+    if not words:
+        raise SettingsError("FUNFLIGHTS_FX_SOURCES names fixed: set FUNFLIGHTS_FX_FIXED_RATES")
+    rates: dict[str, Decimal] = {}
+    for pair in words[1:]:
+        code, _, value = pair.partition("=")
+        try:
+            rate = Decimal(value)
+        except ArithmeticError:
+            rate = Decimal(0)
+        if len(code) != 3 or not rate.is_finite() or rate <= 0:
+            raise SettingsError(f"FUNFLIGHTS_FX_FIXED_RATES: {pair!r} is not CODE=positive rate")
+        rates[code.upper()] = rate
+    return FixedRates(rates, base=words[0].upper(), clock=clock)
+
+
+@attrs.frozen
+class PricingParts:
+    """The pricing services, built together over one database."""
+
+    currencies: CurrencyCatalogue
+    exchange: CurrencyExchange
+    books: MarginBooks
+    margin_rules: MarginRuleAdmin
+    coupons: CouponService
+    loyalty: LoyaltyService
+    quotes: QuoteService
+
+
+def build_pricing(
+    settings: Settings,
+    *,
+    database: UnitOfWorkFactory,
+    clock: Clock,
+    http_client: httpx.AsyncClient | None,
+) -> PricingParts:
+    """Currencies, exchange, margin rules, coupons, loyalty and quotes over the database."""
+    currencies = BabelCurrencies()
+    when_stale = settings.fx_when_stale or ("use-latest" if settings.demo else "refuse")
+    exchange = CurrencyExchange(
+        sources=rate_sources(settings, clock=clock, http_client=http_client),
+        currencies=currencies,
+        clock=clock,
+        max_age=timedelta(hours=settings.fx_max_age_h),
+        accept_stale=when_stale == "use-latest",
+    )
+    books = MarginBooks(database)
+    ids = UuidIds()
+    coupons = CouponService(database=database, currencies=currencies, clock=clock, ids=ids)
+    loyalty = LoyaltyService(database=database, exchange=exchange, clock=clock, ids=ids)
+    return PricingParts(
+        currencies=currencies,
+        exchange=exchange,
+        books=books,
+        margin_rules=MarginRuleAdmin(
+            database=database, books=books, currencies=currencies, clock=clock, ids=ids
+        ),
+        coupons=coupons,
+        loyalty=loyalty,
+        quotes=QuoteService(
+            books=books,
+            exchange=exchange,
+            coupons=coupons,
+            loyalty=loyalty,
+            airports=AirportsdataCountries(),
+            clock=clock,
+        ),
+    )
+
+
 def bootstrap(
     settings: Settings | None = None,
     *,
@@ -255,4 +364,8 @@ def bootstrap(
     container.register(ApiKeyService, instance=parts.api_keys)
     container.register(CustomerImporter, instance=parts.importer)
     container.register(TenantAdmin, instance=parts.tenant_admin)
+    container.register(
+        PricingParts,
+        instance=build_pricing(settings, database=parts.database, clock=clock, http_client=client),
+    )
     return container

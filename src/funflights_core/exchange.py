@@ -11,7 +11,7 @@ import attrs
 
 from funflights_core.clock import Clock
 from funflights_core.errors import InvalidInput, RateUnavailable
-from funflights_core.money import CurrencyCatalogue, Money
+from funflights_core.money import Currency, CurrencyCatalogue, Money
 
 
 @attrs.frozen
@@ -60,7 +60,11 @@ class Conversion:
 
 
 class CurrencyExchange:
-    """Converts with the first source whose rates are fresh enough (the others are fallbacks)."""
+    """Converts with the first source whose rates are fresh enough (the others are fallbacks).
+
+    When every source is stale, conversions are refused, unless ``accept_stale`` is set:
+    then the most recent stale table is used (and the conversion says how old it was).
+    """
 
     def __init__(
         self,
@@ -69,6 +73,7 @@ class CurrencyExchange:
         currencies: CurrencyCatalogue,
         clock: Clock,
         max_age: timedelta,
+        accept_stale: bool = False,
     ) -> None:
         if not sources:
             raise ValueError("give at least one rate source")
@@ -76,36 +81,63 @@ class CurrencyExchange:
         self._currencies = currencies
         self._clock = clock
         self._max_age = max_age
+        self._accept_stale = accept_stale
+
+    def currency(self, code: str) -> Currency:
+        """The currency with this code, from the exchange's catalogue."""
+        return self._currencies.currency(code)
+
+    async def _fresh_or_stale(self, reasons: list[str]) -> list[RateTable]:
+        """Every source's table: the fresh ones, or if none is fresh the usable stale ones."""
+        fresh: list[RateTable] = []
+        stale: list[RateTable] = []
+        now = self._clock.now()
+        for source in self._sources:
+            try:
+                table = await source.table()
+            except RateUnavailable as exc:
+                reasons.append(str(exc))
+                continue
+            if now - table.as_of > self._max_age:
+                reasons.append(f"{table.source}: rates of {table.as_of:%Y-%m-%d} are too old")
+                stale.append(table)
+            else:
+                fresh.append(table)
+        if fresh or not self._accept_stale:
+            return fresh
+        return sorted(stale, key=lambda t: t.as_of, reverse=True)
+
+    async def table(self) -> RateTable:
+        """The table conversions use now; ``RateUnavailable`` saying why when there is none."""
+        reasons: list[str] = []
+        tables = await self._fresh_or_stale(reasons)
+        if not tables:
+            raise RateUnavailable("no usable rates: " + "; ".join(reasons))
+        return tables[0]
 
     async def convert(
         self, money: Money, to_code: str, *, spread: Decimal = Decimal(0)
     ) -> Conversion:
-        """``money`` in ``to_code`` at the first fresh source's rate plus the spread."""
+        """``money`` in ``to_code`` at the first usable source's rate plus the spread."""
         if not Decimal(0) <= spread < Decimal(1):
             raise InvalidInput("spread", "must be at least 0 and below 1")
         target = self._currencies.currency(to_code)
+        now = self._clock.now()
+        # The common case first: the first source is fresh and knows both currencies.
+        first = self._sources[0]
+        try:
+            table = await first.table()
+            if now - table.as_of <= self._max_age:
+                return _conversion(money, target, table, spread)
+        except RateUnavailable:
+            pass
         reasons: list[str] = []
-        for source in self._sources:
+        tables = await self._fresh_or_stale(reasons)
+        for table in tables:
             try:
-                table = await source.table()
-                age = self._clock.now() - table.as_of
-                if age > self._max_age:
-                    reasons.append(f"{table.source}: rates of {table.as_of:%Y-%m-%d} are too old")
-                    continue
-                mid = table.mid_rate(money.currency.code, target.code)
+                return _conversion(money, target, table, spread)
             except RateUnavailable as exc:
                 reasons.append(str(exc))
-                continue
-            applied = mid * (1 + spread)
-            return Conversion(
-                original=money,
-                converted=Money(money.amount * applied, target),
-                mid_rate=mid,
-                spread=spread,
-                applied_rate=applied,
-                source=table.source,
-                as_of=table.as_of,
-            )
         raise RateUnavailable("no usable rate: " + "; ".join(reasons))
 
     def replay(self, conversion: Conversion) -> Money:
@@ -113,3 +145,17 @@ class CurrencyExchange:
         return Money(
             conversion.original.amount * conversion.applied_rate, conversion.converted.currency
         )
+
+
+def _conversion(money: Money, target: Currency, table: RateTable, spread: Decimal) -> Conversion:
+    mid = table.mid_rate(money.currency.code, target.code)
+    applied = mid * (1 + spread)
+    return Conversion(
+        original=money,
+        converted=Money(money.amount * applied, target),
+        mid_rate=mid,
+        spread=spread,
+        applied_rate=applied,
+        source=table.source,
+        as_of=table.as_of,
+    )

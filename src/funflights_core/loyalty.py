@@ -45,6 +45,40 @@ class Tier:
     """Points per whole unit of spend."""
 
 
+DEFAULT_TIERS = (
+    Tier("blue", Decimal(0), Decimal(1)),
+    Tier("silver", Decimal(2000), Decimal("1.5")),
+    Tier("gold", Decimal(5000), Decimal(2)),
+)
+"""A programme's tiers unless its tenant sets others: spend in USD over 12 months."""
+
+TIER_CURRENCY = "USD"
+"""Tiers are reached by spend in US dollars, so merged programmes compare."""
+
+
+def tiers_text(tiers: tuple[Tier, ...]) -> str:
+    """Tiers as ``name:min_spend:points_per_unit`` separated by ``;`` (settings and storage)."""
+    return ";".join(f"{t.name}:{t.min_spend}:{t.points_per_unit}" for t in tiers)
+
+
+def tiers_from_text(text: str) -> tuple[Tier, ...]:
+    """Tiers from ``tiers_text`` form, validated as a policy; ``InvalidInput`` if malformed."""
+    tiers: list[Tier] = []
+    for part in text.split(";"):
+        fields = part.strip().split(":")
+        if len(fields) != 3 or not fields[0].strip():
+            raise InvalidInput("loyalty_tiers", "write tiers as name:min_spend:points;...")
+        try:
+            spend, rate = Decimal(fields[1]), Decimal(fields[2])
+        except ArithmeticError:
+            raise InvalidInput("loyalty_tiers", f"{part!r} has a bad number") from None
+        if not spend.is_finite() or not rate.is_finite() or spend < 0 or rate < 0:
+            raise InvalidInput("loyalty_tiers", f"{part!r}: numbers must be 0 or more")
+        tiers.append(Tier(fields[0].strip(), spend, rate))
+    TierPolicy(TIER_CURRENCY, tuple(tiers))
+    return tuple(tiers)
+
+
 @attrs.frozen
 class TierPolicy:
     """The tiers of a programme, in ascending order of spend, in one spend currency."""

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import attrs
 
-from funflights_core.money import Money
+from funflights_core.money import Currency, Money
 
 
 class RuleLevel(enum.IntEnum):
@@ -69,6 +69,28 @@ class MarginRule:
     valid_until: datetime | None = None
     """When the rule is in force (``valid_until`` excluded)."""
     priority: int = 0
+    description: str = ""
+
+    @property
+    def amounts_currency(self) -> str | None:
+        """The currency of the rule's fixed amounts, if it has any."""
+        for amount in (self.fixed_per_passenger, self.minimum, self.maximum):
+            if amount is not None:
+                return amount.currency.code
+        return None
+
+    def in_currency(self, currency: Currency, rate: Decimal) -> MarginRule:
+        """The rule with its fixed amounts converted at ``rate`` (``currency`` per unit)."""
+
+        def convert(amount: Money | None) -> Money | None:
+            return None if amount is None else Money(amount.amount * rate, currency)
+
+        return attrs.evolve(
+            self,
+            fixed_per_passenger=convert(self.fixed_per_passenger),
+            minimum=convert(self.minimum),
+            maximum=convert(self.maximum),
+        )
 
     @property
     def level(self) -> RuleLevel:

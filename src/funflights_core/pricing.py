@@ -11,6 +11,7 @@ import attrs
 from funflights_core.coupon import Coupon, CouponUse, discount, refusal
 from funflights_core.errors import CurrencyMismatch, InvalidInput
 from funflights_core.exchange import Conversion, CurrencyExchange
+from funflights_core.loyalty import points_to_usd, usd_to_points
 from funflights_core.margin_book import MarginBook
 from funflights_core.margin_rule import FlightFacts
 from funflights_core.money import Money
@@ -43,6 +44,10 @@ class PricingContext:
     spread: Decimal = Decimal(0)
     allow_below_cost: bool = False
     """Whether a coupon may take the price below the provider's cost (a deliberate promotion)."""
+    redeem_points: int = 0
+    """Loyalty points the customer offers toward the price (checked against their balance)."""
+    point_value_usd: Decimal = Decimal(0)
+    """What one of the tenant's points is worth in US dollars."""
 
 
 @attrs.frozen
@@ -57,8 +62,12 @@ class PriceBreakdown:
     coupon_discount: Money
     coupon_code: str | None
     coupon_refused: str | None
+    loyalty_points: int
+    """Points redeemed toward the price."""
+    loyalty_value: Money
+    """What the redeemed points pay, in the offer's currency."""
     subtotal: Money
-    """Cost + margin - coupon, exact, in the offer's currency."""
+    """Cost + margin - coupon - points, exact, in the offer's currency."""
     conversion: Conversion | None
     total: Money
     """What the customer pays, rounded, in the customer's currency."""
@@ -66,7 +75,13 @@ class PriceBreakdown:
     @property
     def lines(self) -> tuple[Money, ...]:
         """The signed lines whose sum is the subtotal."""
-        return (self.chosen.base_fare, self.chosen.taxes, self.margin, -self.coupon_discount)
+        return (
+            self.chosen.base_fare,
+            self.chosen.taxes,
+            self.margin,
+            -self.coupon_discount,
+            -self.loyalty_value,
+        )
 
 
 def best_quote(quotes: Sequence[ProviderQuote]) -> tuple[ProviderQuote, tuple[ProviderQuote, ...]]:
@@ -87,35 +102,54 @@ class Pricer:
         self._margins = margins
         self._exchange = exchange
 
+    async def _rate(self, from_code: str, to_code: str) -> Decimal:
+        """The mid rate between two currencies (1 when they are the same)."""
+        if from_code == to_code:
+            return Decimal(1)
+        one = Money(Decimal(1), self._exchange.currency(from_code))
+        return (await self._exchange.convert(one, to_code)).mid_rate
+
     async def price(
         self, quotes: Sequence[ProviderQuote], context: PricingContext
     ) -> PriceBreakdown:
         """The breakdown and total of an offer for this customer."""
         if context.passengers < 1:
             raise InvalidInput("passengers", "must be at least 1")
+        if context.redeem_points < 0:
+            raise InvalidInput("redeem_points", "must not be negative")
         chosen, others = best_quote(quotes)
-        rule = self._margins.rule_for(context.flight, context.at)
         zero = chosen.cost * 0
+        currency = zero.currency
+        rule = self._margins.rule_for(context.flight, context.at)
+        if rule is not None and rule.amounts_currency not in (None, currency.code):
+            # A rule's fixed amounts are in the currency staff wrote them in.
+            rule = rule.in_currency(
+                currency, await self._rate(str(rule.amounts_currency), currency.code)
+            )
         margin = zero if rule is None else rule.margin(chosen.base_fare, context.passengers)
         price = chosen.cost + margin
         off, refused = zero, None
-        if context.coupon is not None:
+        coupon = context.coupon
+        if coupon is not None:
+            if coupon.amounts_currency not in (None, currency.code):
+                coupon = coupon.in_currency(
+                    currency, await self._rate(str(coupon.amounts_currency), currency.code)
+                )
             refused = refusal(
-                context.coupon,
-                price=price,
-                flight=context.flight,
-                at=context.at,
-                used=context.coupon_use,
+                coupon, price=price, flight=context.flight, at=context.at, used=context.coupon_use
             )
             if refused is None:
-                off = discount(context.coupon, price)
+                off = discount(coupon, price)
                 # Never below the provider's cost unless the promotion says so.
                 if not context.allow_below_cost and off > margin:
                     off = margin if margin > zero else zero
-        subtotal = price - off
+        points, points_value = 0, zero
+        if context.redeem_points:
+            points, points_value = await self._points(price - off, context)
+        subtotal = price - off - points_value
         conversion = None
         total = subtotal
-        if subtotal.currency.code != context.customer_currency.strip().upper():
+        if currency.code != context.customer_currency.strip().upper():
             conversion = await self._exchange.convert(
                 subtotal, context.customer_currency, spread=context.spread
             )
@@ -128,7 +162,19 @@ class Pricer:
             coupon_discount=off,
             coupon_code=None if context.coupon is None else context.coupon.code,
             coupon_refused=refused,
+            loyalty_points=points,
+            loyalty_value=points_value,
             subtotal=subtotal,
             conversion=conversion,
             total=total.rounded(),
         )
+
+    async def _points(self, due: Money, context: PricingContext) -> tuple[int, Money]:
+        """The points used toward ``due`` (never more than it is worth) and their value."""
+        if context.point_value_usd <= 0:
+            raise InvalidInput("point_value_usd", "the loyalty programme has no point value")
+        usd_per_unit = await self._rate(due.currency.code, "USD")
+        due_usd = due.amount * usd_per_unit
+        points = min(context.redeem_points, usd_to_points(due_usd, context.point_value_usd))
+        value_usd = points_to_usd(points, context.point_value_usd)
+        return points, Money(value_usd / usd_per_unit, due.currency)

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 import attrs
 
 from funflights_core.errors import InvalidInput
+from funflights_core.loyalty import DEFAULT_TIERS, TIER_CURRENCY, Tier, TierPolicy
 
 DEFAULT_TENANT_ID = "default"
 """The tenant that exists from the first migration on."""
@@ -56,6 +57,15 @@ class Tenant:
     auth_methods: frozenset[AuthMethod]
     created_at: datetime
     oidc: OidcIssuer | None = None
+    exchange_spread: Decimal = Decimal(0)
+    """The platform's margin on currency conversion: 0.015 adds 1.5% to the mid rate."""
+    loyalty_tiers: tuple[Tier, ...] = DEFAULT_TIERS
+    """The loyalty programme's tiers, by 12-month spend in USD."""
+
+    @property
+    def tier_policy(self) -> TierPolicy:
+        """The tiers as a policy (spend in USD)."""
+        return TierPolicy(TIER_CURRENCY, self.loyalty_tiers)
 
     def accepts(self, method: AuthMethod) -> bool:
         """Whether principals may authenticate to this tenant this way."""
@@ -124,3 +134,14 @@ def auth_methods(values: Iterable[str]) -> frozenset[AuthMethod]:
     if not methods:
         raise InvalidInput("auth_methods", "accept at least one method")
     return frozenset(methods)
+
+
+def exchange_spread(value: Decimal | str) -> Decimal:
+    """A conversion spread as a share (0 to 0.2: at most 20%), or ``InvalidInput``."""
+    try:
+        spread = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise InvalidInput("exchange_spread", "use a decimal share such as 0.015") from None
+    if not spread.is_finite() or not Decimal(0) <= spread <= Decimal("0.2"):
+        raise InvalidInput("exchange_spread", "use a share from 0 to 0.2 (20%)")
+    return spread

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ import attrs
 from funflights_core.access_token import AccessClaims
 from funflights_core.clock import Clock
 from funflights_core.errors import InvalidInput, NotFound, PermissionDenied
+from funflights_core.loyalty import TIER_CURRENCY, Tier, TierPolicy
 from funflights_core.role import Role
 from funflights_core.tenant import (
     DEFAULT_TENANT_ID,
@@ -18,6 +20,7 @@ from funflights_core.tenant import (
     Tenant,
     auth_methods,
     currency_code,
+    exchange_spread,
     locale_tag,
     point_value,
     tenant_domains,
@@ -38,6 +41,8 @@ class TenantFields:
     point_value_usd: Decimal | str | None = None
     auth_methods: Sequence[str] | None = None
     oidc: OidcIssuer | None = None
+    exchange_spread: Decimal | str | None = None
+    loyalty_tiers: Sequence[Tier] | None = None
 
 
 def is_platform_admin(claims: AccessClaims) -> bool:
@@ -58,6 +63,21 @@ def _text(value: str, field: str, limit: int = 200) -> str:
     return text
 
 
+_TIER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def _tiers(tiers: Sequence[Tier]) -> tuple[Tier, ...]:
+    for tier in tiers:
+        numbers = (tier.min_spend, tier.points_per_unit)
+        if not _TIER_NAME.match(tier.name) or any(not n.is_finite() or n < 0 for n in numbers):
+            raise InvalidInput(
+                "loyalty_tiers",
+                f"tier {tier.name!r}: name it with 1-40 letters, digits, - or _ "
+                "and give numbers of 0 or more",
+            )
+    return TierPolicy(TIER_CURRENCY, tuple(tiers)).tiers
+
+
 def _validated(fields: TenantFields) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if fields.name is not None:
@@ -74,6 +94,10 @@ def _validated(fields: TenantFields) -> dict[str, Any]:
         values["point_value_usd"] = point_value(fields.point_value_usd)
     if fields.auth_methods is not None:
         values["auth_methods"] = auth_methods(fields.auth_methods)
+    if fields.exchange_spread is not None:
+        values["exchange_spread"] = exchange_spread(fields.exchange_spread)
+    if fields.loyalty_tiers is not None:
+        values["loyalty_tiers"] = _tiers(fields.loyalty_tiers)
     if fields.oidc is not None:
         oidc = fields.oidc
         if not oidc.issuer.startswith("https://") or not oidc.audience:

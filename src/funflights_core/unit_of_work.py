@@ -7,12 +7,16 @@ return them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from funflights_core.api_key import ApiKey
+from funflights_core.audit import AuditEntry
+from funflights_core.coupon import Coupon, CouponUse
+from funflights_core.loyalty import LedgerEntry
+from funflights_core.margin_rule import MarginRule
 from funflights_core.one_time_token import OneTimeToken
 from funflights_core.refresh_token import RefreshToken
 from funflights_core.tenant import Tenant
@@ -163,6 +167,127 @@ class ApiKeyDirectory(Protocol):
         ...
 
 
+class MarginRuleRepository(Protocol):
+    """The margin rules of one tenant, and the version that tells other processes of a change."""
+
+    async def all(self) -> Sequence[MarginRule]:
+        """Every rule of the tenant (deleted rules are gone), by id."""
+        ...
+
+    async def get(self, rule_id: str) -> MarginRule | None:
+        """The rule with this id, in this tenant."""
+        ...
+
+    async def add(self, rule: MarginRule) -> None:
+        """Store a new rule; ``Conflict`` if the id is taken."""
+        ...
+
+    async def replace(self, rule: MarginRule) -> bool:
+        """Replace a stored rule; False if there is none with its id in this tenant."""
+        ...
+
+    async def remove(self, rule_id: str) -> bool:
+        """Delete a rule; False if there is none with this id in this tenant."""
+        ...
+
+    async def version(self) -> int:
+        """How many times the tenant's rules changed (0 before the first change)."""
+        ...
+
+    async def bump_version(self) -> int:
+        """Count one more change, in this transaction; the new version."""
+        ...
+
+
+class MarginRuleVersions(Protocol):
+    """The rule version of every tenant at once (read by processes watching for changes)."""
+
+    async def all(self) -> Mapping[str, int]:
+        """Tenant id to version, for tenants whose rules ever changed."""
+        ...
+
+
+class CouponRepository(Protocol):
+    """The coupons of one tenant and their redemptions."""
+
+    async def add(self, coupon: Coupon) -> None:
+        """Store a new coupon; ``Conflict`` if the code is taken in this tenant."""
+        ...
+
+    async def get(self, code: str) -> Coupon | None:
+        """The coupon with this (normalised) code, in this tenant."""
+        ...
+
+    async def all(self) -> Sequence[Coupon]:
+        """Every coupon of the tenant, by code."""
+        ...
+
+    async def replace(self, coupon: Coupon) -> bool:
+        """Replace a stored coupon (its uses are kept); False if there is none."""
+        ...
+
+    async def remove(self, code: str) -> bool:
+        """Delete a coupon and its redemptions; False if there is none."""
+        ...
+
+    async def usage(self, code: str, customer_id: str | None) -> CouponUse:
+        """Uses of the coupon in all and by this customer (0 by an anonymous one)."""
+        ...
+
+    async def redeem(
+        self,
+        code: str,
+        customer_id: str,
+        reference: str,
+        at: datetime,
+        *,
+        total_uses: int | None,
+        uses_per_customer: int | None,
+    ) -> bool:
+        """Count one use for ``reference`` (a booking) if no limit is reached, atomically.
+
+        False when the total or the customer's limit is reached, and then nothing changes.
+        Redeeming again for a reference that holds a use changes nothing and is True.
+        """
+        ...
+
+    async def release(self, code: str, reference: str) -> bool:
+        """Give back the use held by ``reference`` (a cancelled booking); False if none."""
+        ...
+
+
+class LoyaltyRepository(Protocol):
+    """The points ledgers of one tenant's customers (entries are only ever added)."""
+
+    async def lock(self, customer_id: str) -> None:
+        """Serialise changes to this customer's ledger until the unit of work ends."""
+        ...
+
+    async def entries(self, customer_id: str) -> Sequence[LedgerEntry]:
+        """The customer's entries, oldest first."""
+        ...
+
+    async def append(self, customer_id: str, entry: LedgerEntry) -> None:
+        """Add an entry to the customer's ledger."""
+        ...
+
+
+class AuditLog(Protocol):
+    """Who changed what, when, from what to what (entries are only ever added)."""
+
+    async def add(self, entry: AuditEntry) -> None:
+        """Record a change."""
+        ...
+
+    async def for_subject(self, subject: str, subject_id: str) -> Sequence[AuditEntry]:
+        """The changes to one thing (a margin rule, a coupon), oldest first."""
+        ...
+
+    async def recent(self, subject: str, limit: int) -> Sequence[AuditEntry]:
+        """The latest changes to things of one kind, newest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """An atomic change: nothing is stored unless ``commit`` is called before the end."""
 
@@ -201,6 +326,11 @@ class PlatformUnitOfWork(UnitOfWork, Protocol):
         """API keys by digest, across tenants (read only)."""
         ...
 
+    @property
+    def margin_rule_versions(self) -> MarginRuleVersions:
+        """The margin-rule version of every tenant (read only)."""
+        ...
+
 
 class TenantUnitOfWork(UnitOfWork, Protocol):
     """Changes to one tenant's data; every repository here is scoped to ``tenant_id``."""
@@ -228,6 +358,26 @@ class TenantUnitOfWork(UnitOfWork, Protocol):
     @property
     def api_keys(self) -> ApiKeyRepository:
         """The tenant's API keys."""
+        ...
+
+    @property
+    def margin_rules(self) -> MarginRuleRepository:
+        """The tenant's margin rules."""
+        ...
+
+    @property
+    def coupons(self) -> CouponRepository:
+        """The tenant's coupons."""
+        ...
+
+    @property
+    def loyalty(self) -> LoyaltyRepository:
+        """The tenant's loyalty ledgers."""
+        ...
+
+    @property
+    def audit(self) -> AuditLog:
+        """The tenant's audit log."""
         ...
 
 

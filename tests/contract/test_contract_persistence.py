@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from persistence_contract import PersistenceContract
+from pricing_persistence_contract import PricingPersistenceContract
 
 from adapters.persistence.engine import create_engine
 from adapters.persistence.in_memory import InMemoryDatabase
@@ -19,13 +20,13 @@ from postgres_schema import postgres_schema
 POSTGRES_URL = os.environ.get("FUNFLIGHTS_TEST_DATABASE_URL")
 
 
-class TestInMemoryPersistence(PersistenceContract):
+class TestInMemoryPersistence(PersistenceContract, PricingPersistenceContract):
     @pytest.fixture
     async def database(self) -> AsyncIterator[UnitOfWorkFactory]:
         return InMemoryDatabase()
 
 
-class TestSqlitePersistence(PersistenceContract):
+class TestSqlitePersistence(PersistenceContract, PricingPersistenceContract):
     @pytest.fixture
     async def database(self, tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
         engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
@@ -36,7 +37,7 @@ class TestSqlitePersistence(PersistenceContract):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(POSTGRES_URL is None, reason="FUNFLIGHTS_TEST_DATABASE_URL is not set")
-class TestPostgresPersistence(PersistenceContract):
+class TestPostgresPersistence(PersistenceContract, PricingPersistenceContract):
     @pytest.fixture
     async def database(self) -> AsyncIterator[UnitOfWorkFactory]:
         assert POSTGRES_URL is not None

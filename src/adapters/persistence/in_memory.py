@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -11,7 +11,18 @@ from typing import Self
 import attrs
 
 from funflights_core.api_key import ApiKey
-from funflights_core.errors import Conflict
+from funflights_core.audit import AuditEntry
+from funflights_core.coupon import Coupon, CouponUse
+from funflights_core.errors import Conflict, InvalidInput
+from funflights_core.loyalty import (
+    TIER_CURRENCY,
+    LedgerEntry,
+    TierPolicy,
+    tiers_from_text,
+    tiers_text,
+)
+from funflights_core.margin_rule import MarginRule
+from funflights_core.money import Money
 from funflights_core.one_time_token import OneTimeToken
 from funflights_core.refresh_token import RefreshToken
 from funflights_core.tenant import DEFAULT_TENANT_ID, AuthMethod, Tenant
@@ -40,16 +51,35 @@ class _Tables:
     refresh_tokens: dict[str, RefreshToken] = attrs.field(factory=dict)
     one_time_tokens: dict[str, OneTimeToken] = attrs.field(factory=dict)
     api_keys: dict[str, ApiKey] = attrs.field(factory=dict)
+    margin_rules: dict[str, MarginRule] = attrs.field(factory=dict)
+    margin_rule_versions: dict[str, int] = attrs.field(factory=dict)
+    coupons: dict[tuple[str, str], Coupon] = attrs.field(factory=dict)
+    coupon_uses: dict[tuple[str, str], int] = attrs.field(factory=dict)
+    redemptions: dict[tuple[str, str, str], str] = attrs.field(factory=dict)
+    """(tenant, code, reference) to the customer who redeemed."""
+    ledger: dict[str, tuple[str, str, LedgerEntry]] = attrs.field(factory=dict)
+    """Entry id to (tenant, customer, entry)."""
+    audit: dict[str, AuditEntry] = attrs.field(factory=dict)
 
     def copy(self) -> _Tables:
-        # Domain objects are immutable: copying the dicts isolates a unit of work.
+        # Values are immutable: copying the dicts isolates a unit of work.
         return _Tables(
-            dict(self.tenants),
-            dict(self.users),
-            dict(self.refresh_tokens),
-            dict(self.one_time_tokens),
-            dict(self.api_keys),
+            **{name: dict(value) for name, value in attrs.asdict(self, recurse=False).items()}
         )
+
+
+_UNSTORABLE = "tier names must not contain ':' or ';', nor start or end with a space"
+
+
+def _storable_tiers(tenant: Tenant) -> None:
+    # SQL stores tiers as text: refuse here too what it could not read back.
+    TierPolicy(TIER_CURRENCY, tenant.loyalty_tiers)  # an invalid policy: InvalidInput, why
+    try:
+        readable = tiers_from_text(tiers_text(tenant.loyalty_tiers)) == tenant.loyalty_tiers
+    except InvalidInput:
+        readable = False
+    if not readable:
+        raise InvalidInput("loyalty_tiers", _UNSTORABLE)
 
 
 class InMemoryTenantRepository:
@@ -60,6 +90,7 @@ class InMemoryTenantRepository:
 
     async def add(self, tenant: Tenant) -> None:
         """Store a new tenant; ``Conflict`` if the id or a domain is taken."""
+        _storable_tiers(tenant)
         if tenant.id in self._tables.tenants or self._domain_taken(tenant):
             raise Conflict(f"tenant {tenant.id!r} or one of its domains exists")
         self._tables.tenants[tenant.id] = tenant
@@ -80,6 +111,7 @@ class InMemoryTenantRepository:
         """Replace a stored tenant; ``Conflict`` if a new domain is taken."""
         if tenant.id not in self._tables.tenants:
             raise ValueError(f"no tenant {tenant.id!r}")
+        _storable_tiers(tenant)
         if self._domain_taken(tenant):
             raise Conflict("one of the domains belongs to another tenant")
         self._tables.tenants[tenant.id] = tenant
@@ -286,6 +318,233 @@ class InMemoryApiKeyDirectory:
         return next((k for k in self._tables.api_keys.values() if k.digest == digest), None)
 
 
+def _one_currency(*amounts: Money | None) -> None:
+    # SQL keeps one currency column for a rule's (or coupon's) amounts: refuse the same here.
+    if len({amount.currency.code for amount in amounts if amount is not None}) > 1:
+        raise ValueError("amounts stored together must share a currency")
+
+
+class InMemoryMarginRuleRepository:
+    """MarginRuleRepository over a working copy, scoped to one tenant."""
+
+    def __init__(self, tables: _Tables, tenant_id: str) -> None:
+        self._tables = tables
+        self._tenant_id = tenant_id
+
+    async def all(self) -> Sequence[MarginRule]:
+        """Every rule of the tenant, by id."""
+        rules = self._tables.margin_rules
+        return [rules[key] for key in sorted(rules) if rules[key].tenant_id == self._tenant_id]
+
+    async def get(self, rule_id: str) -> MarginRule | None:
+        """The rule with this id, in this tenant."""
+        rule = self._tables.margin_rules.get(rule_id)
+        return rule if rule is not None and rule.tenant_id == self._tenant_id else None
+
+    async def add(self, rule: MarginRule) -> None:
+        """Store a new rule; ``Conflict`` if the id is taken."""
+        self._own(rule)
+        if rule.id in self._tables.margin_rules:
+            raise Conflict(f"a margin rule with id {rule.id!r} exists")
+        self._tables.margin_rules[rule.id] = rule
+
+    async def replace(self, rule: MarginRule) -> bool:
+        """Replace a stored rule; False if there is none with its id in this tenant."""
+        self._own(rule)
+        if await self.get(rule.id) is None:
+            return False
+        self._tables.margin_rules[rule.id] = rule
+        return True
+
+    async def remove(self, rule_id: str) -> bool:
+        """Delete a rule; False if there is none with this id in this tenant."""
+        if await self.get(rule_id) is None:
+            return False
+        del self._tables.margin_rules[rule_id]
+        return True
+
+    async def version(self) -> int:
+        """How many times the tenant's rules changed (0 before the first change)."""
+        return self._tables.margin_rule_versions.get(self._tenant_id, 0)
+
+    async def bump_version(self) -> int:
+        """Count one more change, in this unit of work; the new version."""
+        version = self._tables.margin_rule_versions.get(self._tenant_id, 0) + 1
+        self._tables.margin_rule_versions[self._tenant_id] = version
+        return version
+
+    def _own(self, rule: MarginRule) -> None:
+        if rule.tenant_id != self._tenant_id:
+            raise ValueError("a margin rule can only be stored in its own tenant")
+        _one_currency(rule.fixed_per_passenger, rule.minimum, rule.maximum)
+
+
+class InMemoryMarginRuleVersions:
+    """MarginRuleVersions over a working copy."""
+
+    def __init__(self, tables: _Tables) -> None:
+        self._tables = tables
+
+    async def all(self) -> Mapping[str, int]:
+        """Tenant id to version, for tenants whose rules ever changed."""
+        return dict(self._tables.margin_rule_versions)
+
+
+class InMemoryCouponRepository:
+    """CouponRepository over a working copy, scoped to one tenant."""
+
+    def __init__(self, tables: _Tables, tenant_id: str) -> None:
+        self._tables = tables
+        self._tenant_id = tenant_id
+
+    async def add(self, coupon: Coupon) -> None:
+        """Store a new coupon; ``Conflict`` if the code is taken in this tenant."""
+        self._own(coupon)
+        key = (self._tenant_id, coupon.code)
+        if key in self._tables.coupons:
+            raise Conflict(f"coupon {coupon.code} exists already")
+        self._tables.coupons[key] = coupon
+        self._tables.coupon_uses[key] = 0
+
+    async def get(self, code: str) -> Coupon | None:
+        """The coupon with this (normalised) code, in this tenant."""
+        return self._tables.coupons.get((self._tenant_id, code))
+
+    async def all(self) -> Sequence[Coupon]:
+        """Every coupon of the tenant, by code."""
+        mine = [c for (tenant, _), c in self._tables.coupons.items() if tenant == self._tenant_id]
+        return sorted(mine, key=lambda coupon: coupon.code)
+
+    async def replace(self, coupon: Coupon) -> bool:
+        """Replace a stored coupon (its uses are kept); False if there is none."""
+        self._own(coupon)
+        key = (self._tenant_id, coupon.code)
+        if key not in self._tables.coupons:
+            return False
+        self._tables.coupons[key] = coupon
+        return True
+
+    async def remove(self, code: str) -> bool:
+        """Delete a coupon and its redemptions; False if there is none."""
+        key = (self._tenant_id, code)
+        if self._tables.coupons.pop(key, None) is None:
+            return False
+        del self._tables.coupon_uses[key]
+        for held in [k for k in self._tables.redemptions if k[:2] == key]:
+            del self._tables.redemptions[held]
+        return True
+
+    async def usage(self, code: str, customer_id: str | None) -> CouponUse:
+        """Uses of the coupon in all and by this customer (0 by an anonymous one)."""
+        total = self._tables.coupon_uses.get((self._tenant_id, code), 0)
+        by_customer = 0 if customer_id is None else self._uses_by(code, customer_id)
+        return CouponUse(total=total, by_customer=by_customer)
+
+    async def redeem(
+        self,
+        code: str,
+        customer_id: str,
+        reference: str,
+        at: datetime,
+        *,
+        total_uses: int | None,
+        uses_per_customer: int | None,
+    ) -> bool:
+        """Count one use for ``reference`` if no limit is reached, atomically."""
+        key = (self._tenant_id, code)
+        if (*key, reference) in self._tables.redemptions:
+            return True
+        uses = self._tables.coupon_uses.get(key)
+        if uses is None or (total_uses is not None and uses >= total_uses):
+            return False
+        if uses_per_customer is not None and self._uses_by(code, customer_id) >= uses_per_customer:
+            return False
+        self._tables.coupon_uses[key] = uses + 1
+        self._tables.redemptions[(*key, reference)] = customer_id
+        return True
+
+    async def release(self, code: str, reference: str) -> bool:
+        """Give back the use held by ``reference``; False if none."""
+        key = (self._tenant_id, code)
+        if self._tables.redemptions.pop((*key, reference), None) is None:
+            return False
+        self._tables.coupon_uses[key] -= 1
+        return True
+
+    def _uses_by(self, code: str, customer_id: str) -> int:
+        return sum(
+            1
+            for (tenant, held_code, _), customer in self._tables.redemptions.items()
+            if (tenant, held_code, customer) == (self._tenant_id, code, customer_id)
+        )
+
+    def _own(self, coupon: Coupon) -> None:
+        if coupon.tenant_id != self._tenant_id:
+            raise ValueError("a coupon can only be stored in its own tenant")
+        _one_currency(coupon.amount_off, coupon.minimum_spend)
+
+
+class InMemoryLoyaltyRepository:
+    """LoyaltyRepository over a working copy, scoped to one tenant."""
+
+    def __init__(self, tables: _Tables, tenant_id: str) -> None:
+        self._tables = tables
+        self._tenant_id = tenant_id
+
+    async def lock(self, customer_id: str) -> None:
+        """Nothing to do: a fake's unit of work never waits for another."""
+
+    async def entries(self, customer_id: str) -> Sequence[LedgerEntry]:
+        """The customer's entries, oldest first."""
+        mine = [
+            entry
+            for tenant, customer, entry in self._tables.ledger.values()
+            if (tenant, customer) == (self._tenant_id, customer_id)
+        ]
+        # sorted() is stable and dicts keep insertion order: same-moment entries stay in order.
+        return sorted(mine, key=lambda entry: entry.at)
+
+    async def append(self, customer_id: str, entry: LedgerEntry) -> None:
+        """Add an entry to the customer's ledger."""
+        if entry.id in self._tables.ledger:
+            raise ValueError(f"ledger entry {entry.id!r} exists")
+        self._tables.ledger[entry.id] = (self._tenant_id, customer_id, entry)
+
+
+class InMemoryAuditLog:
+    """AuditLog over a working copy, scoped to one tenant."""
+
+    def __init__(self, tables: _Tables, tenant_id: str) -> None:
+        self._tables = tables
+        self._tenant_id = tenant_id
+
+    async def add(self, entry: AuditEntry) -> None:
+        """Record a change."""
+        if entry.tenant_id != self._tenant_id:
+            raise ValueError("an audit entry can only be added to its own tenant")
+        if entry.id in self._tables.audit:
+            raise ValueError(f"audit entry {entry.id!r} exists")
+        self._tables.audit[entry.id] = entry
+
+    async def for_subject(self, subject: str, subject_id: str) -> Sequence[AuditEntry]:
+        """The changes to one thing, oldest first."""
+        mine = [
+            e
+            for e in self._tables.audit.values()
+            if (e.tenant_id, e.subject, e.subject_id) == (self._tenant_id, subject, subject_id)
+        ]
+        return sorted(mine, key=lambda e: e.at)  # stable: same-moment changes stay in order
+
+    async def recent(self, subject: str, limit: int) -> Sequence[AuditEntry]:
+        """The latest changes to things of one kind, newest first."""
+        mine = [
+            e
+            for e in self._tables.audit.values()
+            if (e.tenant_id, e.subject) == (self._tenant_id, subject)
+        ]
+        return sorted(reversed(mine), key=lambda e: e.at, reverse=True)[:limit]
+
+
 class _InMemoryUnitOfWork:
     def __init__(self, store: InMemoryDatabase) -> None:
         self._store = store
@@ -326,10 +585,12 @@ class InMemoryPlatformUnitOfWork(_InMemoryUnitOfWork):
 
     tenants: InMemoryTenantRepository
     api_key_directory: InMemoryApiKeyDirectory
+    margin_rule_versions: InMemoryMarginRuleVersions
 
     def _open(self) -> None:
         self.tenants = InMemoryTenantRepository(self._work)
         self.api_key_directory = InMemoryApiKeyDirectory(self._work)
+        self.margin_rule_versions = InMemoryMarginRuleVersions(self._work)
 
 
 class InMemoryTenantUnitOfWork(_InMemoryUnitOfWork):
@@ -339,6 +600,10 @@ class InMemoryTenantUnitOfWork(_InMemoryUnitOfWork):
     refresh_tokens: InMemoryRefreshTokenRepository
     one_time_tokens: InMemoryOneTimeTokenRepository
     api_keys: InMemoryApiKeyRepository
+    margin_rules: InMemoryMarginRuleRepository
+    coupons: InMemoryCouponRepository
+    loyalty: InMemoryLoyaltyRepository
+    audit: InMemoryAuditLog
 
     def __init__(self, store: InMemoryDatabase, tenant_id: str) -> None:
         super().__init__(store)
@@ -349,6 +614,10 @@ class InMemoryTenantUnitOfWork(_InMemoryUnitOfWork):
         self.refresh_tokens = InMemoryRefreshTokenRepository(self._work, self.tenant_id)
         self.one_time_tokens = InMemoryOneTimeTokenRepository(self._work, self.tenant_id)
         self.api_keys = InMemoryApiKeyRepository(self._work, self.tenant_id)
+        self.margin_rules = InMemoryMarginRuleRepository(self._work, self.tenant_id)
+        self.coupons = InMemoryCouponRepository(self._work, self.tenant_id)
+        self.loyalty = InMemoryLoyaltyRepository(self._work, self.tenant_id)
+        self.audit = InMemoryAuditLog(self._work, self.tenant_id)
 
 
 class InMemoryDatabase:

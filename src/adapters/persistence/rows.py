@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from adapters.persistence.column_types import DecimalText, StringSet, UtcDateTime
+from funflights_core.loyalty import DEFAULT_TIERS, tiers_text
 
 # Named constraints, so that migrations can refer to them on every database.
 NAMING = {
@@ -43,6 +54,8 @@ class TenantRow(Base):
     oidc_jwks_url: Mapped[str | None] = mapped_column(String(1000))
     oidc_jwks: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    exchange_spread: Mapped[Decimal] = mapped_column(DecimalText(), server_default="0")
+    loyalty_tiers: Mapped[str] = mapped_column(Text, server_default=tiers_text(DEFAULT_TIERS))
 
 
 class TenantDomainRow(Base):
@@ -129,3 +142,126 @@ class ApiKeyRow(Base):
     daily_quota: Mapped[int] = mapped_column()
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class MarginRuleRow(Base):
+    """A margin rule of one tenant; its fixed amounts share ``amounts_currency``."""
+
+    __tablename__ = "margin_rules"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    percent: Mapped[Decimal] = mapped_column(DecimalText())
+    fixed_per_passenger: Mapped[Decimal | None] = mapped_column(DecimalText())
+    minimum: Mapped[Decimal | None] = mapped_column(DecimalText())
+    maximum: Mapped[Decimal | None] = mapped_column(DecimalText())
+    amounts_currency: Mapped[str | None] = mapped_column(String(3))
+    carrier: Mapped[str | None] = mapped_column(String(3))
+    flight_number: Mapped[str | None] = mapped_column(String(10))
+    origin: Mapped[str | None] = mapped_column(String(3))
+    destination: Mapped[str | None] = mapped_column(String(3))
+    country: Mapped[str | None] = mapped_column(String(2))
+    country_side: Mapped[str] = mapped_column(String(20))
+    cabin: Mapped[str | None] = mapped_column(String(20))
+    travel_from: Mapped[date | None] = mapped_column(Date)
+    travel_until: Mapped[date | None] = mapped_column(Date)
+    valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    priority: Mapped[int] = mapped_column()
+    description: Mapped[str] = mapped_column(Text)
+
+
+class MarginRuleVersionRow(Base):
+    """How many times a tenant's margin rules changed (polled by other processes)."""
+
+    __tablename__ = "margin_rule_versions"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    version: Mapped[int] = mapped_column()
+
+
+class CouponRow(Base):
+    """A coupon of one tenant, with ``uses``: the redemption counter its limits guard."""
+
+    __tablename__ = "coupons"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    percent_off: Mapped[Decimal | None] = mapped_column(DecimalText())
+    amount_off: Mapped[Decimal | None] = mapped_column(DecimalText())
+    minimum_spend: Mapped[Decimal | None] = mapped_column(DecimalText())
+    amounts_currency: Mapped[str | None] = mapped_column(String(3))
+    valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    airlines: Mapped[frozenset[str]] = mapped_column(StringSet())
+    routes: Mapped[frozenset[str]] = mapped_column(StringSet())
+    cabins: Mapped[frozenset[str]] = mapped_column(StringSet())
+    total_uses: Mapped[int | None] = mapped_column()
+    uses_per_customer: Mapped[int | None] = mapped_column()
+    combinable: Mapped[bool] = mapped_column(Boolean)
+    description: Mapped[str] = mapped_column(Text)
+    uses: Mapped[int] = mapped_column(server_default="0")
+
+
+class CouponRedemptionRow(Base):
+    """One use of a coupon, held by a reference (a booking): at most one per reference."""
+
+    __tablename__ = "coupon_redemptions"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "code"], ["coupons.tenant_id", "coupons.code"]),
+        Index("ix_coupon_redemptions_customer", "tenant_id", "code", "customer_id"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(100), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LoyaltyAccountRow(Base):
+    """A customer's ledger, as a row to lock: its entries are in ``loyalty_entries``."""
+
+    __tablename__ = "loyalty_accounts"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class LoyaltyEntryRow(Base):
+    """One movement of a customer's points (never changed, only added)."""
+
+    __tablename__ = "loyalty_entries"
+    __table_args__ = (Index("ix_loyalty_entries_ledger", "tenant_id", "customer_id", "at"),)
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    """Insertion order: entries made at the same moment keep the order they were added in."""
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(20))
+    points: Mapped[int] = mapped_column()
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    booking_id: Mapped[str | None] = mapped_column(String(100))
+    spend_amount: Mapped[Decimal | None] = mapped_column(DecimalText())
+    spend_currency: Mapped[str | None] = mapped_column(String(3))
+
+
+class AuditRow(Base):
+    """One recorded change (never changed, only added)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_subject", "tenant_id", "subject", "subject_id"),)
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    """Insertion order: changes made at the same moment keep the order they were made in."""
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    subject: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)

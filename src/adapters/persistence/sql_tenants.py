@@ -9,8 +9,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.rows import TenantDomainRow, TenantRow
-from funflights_core.errors import Conflict
+from funflights_core.errors import Conflict, InvalidInput
+from funflights_core.loyalty import TIER_CURRENCY, Tier, TierPolicy, tiers_from_text, tiers_text
 from funflights_core.tenant import AuthMethod, OidcIssuer, Tenant
+
+_UNSTORABLE = "tier names must not contain ':' or ';', nor start or end with a space"
+
+
+def _tiers_text(tiers: tuple[Tier, ...]) -> str:
+    # Refuse what could not be read back (a ':' or ';' in a name): it would make the
+    # tenant unreadable, rather than this one change fail.
+    TierPolicy(TIER_CURRENCY, tiers)  # an invalid policy: InvalidInput, why
+    text = tiers_text(tiers)
+    try:
+        readable = tiers_from_text(text) == tiers
+    except InvalidInput:
+        readable = False
+    if not readable:
+        raise InvalidInput("loyalty_tiers", _UNSTORABLE)
+    return text
 
 
 def _row(tenant: Tenant) -> TenantRow:
@@ -28,6 +45,8 @@ def _row(tenant: Tenant) -> TenantRow:
         oidc_jwks_url=oidc.jwks_url if oidc else None,
         oidc_jwks=oidc.jwks if oidc else None,
         created_at=tenant.created_at,
+        exchange_spread=tenant.exchange_spread,
+        loyalty_tiers=_tiers_text(tenant.loyalty_tiers),
     )
 
 
@@ -53,6 +72,8 @@ def _tenant(row: TenantRow, domains: Sequence[str]) -> Tenant:
         auth_methods=frozenset(AuthMethod(m) for m in row.auth_methods),
         created_at=row.created_at,
         oidc=oidc,
+        exchange_spread=row.exchange_spread,
+        loyalty_tiers=tiers_from_text(row.loyalty_tiers),
     )
 
 

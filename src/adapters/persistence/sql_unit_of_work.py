@@ -7,10 +7,16 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.money.babel_currencies import BabelCurrencies
 from adapters.persistence.sql_api_keys import SqlApiKeyDirectory, SqlApiKeyRepository
+from adapters.persistence.sql_audit import SqlAuditLog
+from adapters.persistence.sql_coupons import SqlCouponRepository
+from adapters.persistence.sql_loyalty import SqlLoyaltyRepository
+from adapters.persistence.sql_margin_rules import SqlMarginRuleRepository, SqlMarginRuleVersions
 from adapters.persistence.sql_tenants import SqlTenantRepository
 from adapters.persistence.sql_tokens import SqlOneTimeTokenRepository, SqlRefreshTokenRepository
 from adapters.persistence.sql_users import SqlUserRepository
+from funflights_core.money import CurrencyCatalogue
 
 
 class _SqlUnitOfWork:
@@ -65,10 +71,12 @@ class SqlPlatformUnitOfWork(_SqlUnitOfWork):
 
     tenants: SqlTenantRepository
     api_key_directory: SqlApiKeyDirectory
+    margin_rule_versions: SqlMarginRuleVersions
 
     def _open(self) -> None:
         self.tenants = SqlTenantRepository(self.session)
         self.api_key_directory = SqlApiKeyDirectory(self.session)
+        self.margin_rule_versions = SqlMarginRuleVersions(self.session)
 
 
 class SqlTenantUnitOfWork(_SqlUnitOfWork):
@@ -78,10 +86,20 @@ class SqlTenantUnitOfWork(_SqlUnitOfWork):
     refresh_tokens: SqlRefreshTokenRepository
     one_time_tokens: SqlOneTimeTokenRepository
     api_keys: SqlApiKeyRepository
+    margin_rules: SqlMarginRuleRepository
+    coupons: SqlCouponRepository
+    loyalty: SqlLoyaltyRepository
+    audit: SqlAuditLog
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], tenant_id: str) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tenant_id: str,
+        currencies: CurrencyCatalogue,
+    ) -> None:
         super().__init__(sessions)
         self.tenant_id = tenant_id
+        self._currencies = currencies
 
     def _open(self) -> None:
         session = self.session
@@ -89,13 +107,21 @@ class SqlTenantUnitOfWork(_SqlUnitOfWork):
         self.refresh_tokens = SqlRefreshTokenRepository(session, self.tenant_id)
         self.one_time_tokens = SqlOneTimeTokenRepository(session, self.tenant_id)
         self.api_keys = SqlApiKeyRepository(session, self.tenant_id)
+        self.margin_rules = SqlMarginRuleRepository(session, self.tenant_id, self._currencies)
+        self.coupons = SqlCouponRepository(session, self.tenant_id, self._currencies)
+        self.loyalty = SqlLoyaltyRepository(session, self.tenant_id, self._currencies)
+        self.audit = SqlAuditLog(session, self.tenant_id)
 
 
 class SqlUnitOfWorkFactory:
-    """UnitOfWorkFactory over an async engine."""
+    """UnitOfWorkFactory over an async engine.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    ``currencies`` rebuilds stored amounts as ``Money`` (CLDR's currencies unless given).
+    """
+
+    def __init__(self, engine: AsyncEngine, currencies: CurrencyCatalogue | None = None) -> None:
         self.engine = engine
+        self._currencies = currencies or BabelCurrencies()
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autobegin=False)
 
     def platform(self) -> SqlPlatformUnitOfWork:
@@ -104,4 +130,4 @@ class SqlUnitOfWorkFactory:
 
     def for_tenant(self, tenant_id: str) -> SqlTenantUnitOfWork:
         """A unit of work whose repositories see only this tenant's rows."""
-        return SqlTenantUnitOfWork(self._sessions, tenant_id)
+        return SqlTenantUnitOfWork(self._sessions, tenant_id, self._currencies)

@@ -1,4 +1,8 @@
-"""The operator CLI: ``funflights serve | routes | providers | db | tenants | users``."""
+"""The operator CLI.
+
+``funflights serve | routes | providers | db | tenants | users | demo``, and the pricing
+commands ``funflights margins`` (margin rules) and ``funflights coupons``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import click
 
 from entrypoints.cli.db_commands import db
 from entrypoints.cli.demo_commands import demo
+from entrypoints.cli.pricing_commands import coupons, margins
 from entrypoints.cli.providers_commands import providers
 from entrypoints.cli.routes_command import routes
 from entrypoints.cli.serve_command import serve
@@ -24,4 +29,6 @@ main.add_command(providers)
 main.add_command(db)
 main.add_command(tenants)
 main.add_command(users)
+main.add_command(margins)
+main.add_command(coupons)
 main.add_command(demo)

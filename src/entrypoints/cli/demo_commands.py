@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import click
 
-from entrypoints.bootstrap import IdentityParts
+from adapters.clocks import SystemClock
+from entrypoints.bootstrap import IdentityParts, build_pricing
+from entrypoints.cli.settings_option import load_settings
 from entrypoints.cli.tenants_commands import run_with_identity
 from funflights_core.errors import Conflict, NotFound
+from funflights_core.money import Money
 from funflights_core.role import Role
+from funflights_core.staff import operator
+from funflights_core.tenant import DEFAULT_TENANT_ID
 from funflights_core.tenant_admin import TenantFields
 
 DEMO_PASSWORD = "funflights-demo-password"
@@ -15,9 +20,69 @@ DEMO_PASSWORD = "funflights-demo-password"
 
 DEMO_ACCOUNTS = (
     ("default", "admin@funflights.example", Role.ADMIN),
+    ("default", "pricing@funflights.example", Role.TENANT_ADMIN),
     ("default", "traveller@funflights.example", Role.CUSTOMER),
     ("acme", "admin@acme.example", Role.TENANT_ADMIN),
 )
+
+
+DEMO_RULES: tuple[dict[str, str], ...] = (
+    {"percent": "3", "description": "default margin"},
+    {"country": "GB", "country_side": "origin", "percent": "4", "description": "from the UK"},
+    {"origin": "LHR", "destination": "JFK", "percent": "6", "description": "busy route"},
+    {
+        "carrier": "BA",
+        "percent": "5",
+        "fixed_per_passenger": "2",
+        "currency": "EUR",
+        "description": "British Airways",
+    },
+    {
+        "carrier": "BA",
+        "flight_number": "117",
+        "fixed_per_passenger": "15",
+        "currency": "EUR",
+        "minimum": "10",
+        "description": "one flight, a fixed margin",
+    },
+)
+
+
+async def _seed_pricing(parts: IdentityParts) -> list[str]:
+    """Margin rules, a coupon and some loyalty points for the default tenant, once."""
+    pricing = build_pricing(
+        load_settings(), database=parts.database, clock=SystemClock(), http_client=None
+    )
+    staff = operator(DEFAULT_TENANT_ID, "demo-seed")
+    created: list[str] = []
+    if not await pricing.margin_rules.all(staff):
+        for fields in DEMO_RULES:
+            await pricing.margin_rules.create(staff, fields)
+        created.append(f"{len(DEMO_RULES)} margin rules in default")
+    try:
+        await pricing.coupons.create(
+            staff,
+            "WELCOME10",
+            {
+                "percent_off": "10",
+                "minimum_spend": "100",
+                "currency": "EUR",
+                "uses_per_customer": 1,
+                "total_uses": 1000,
+                "description": "10% off a first trip over 100 EUR",
+            },
+        )
+        created.append("coupon WELCOME10 in default")
+    except Conflict:
+        pass
+    tenant = await parts.tenant_admin.get(None, DEFAULT_TENANT_ID)
+    async with parts.database.for_tenant(DEFAULT_TENANT_ID) as uow:
+        traveller = await uow.users.by_email("traveller@funflights.example")
+    if traveller is not None and not await pricing.loyalty.balance(tenant.id, traveller.id):
+        usd = pricing.currencies.currency("USD")
+        await pricing.loyalty.earn(tenant, traveller.id, Money.of("2400", usd), "demo-trip-1")
+        created.append("2,400 loyalty points for traveller@funflights.example")
+    return created
 
 
 @click.group()
@@ -57,6 +122,7 @@ def seed() -> None:
                 created.append(f"{role} {email} in {tenant_id}")
             except Conflict:
                 pass
+        created.extend(await _seed_pricing(parts))
         return created
 
     created = run_with_identity(work)

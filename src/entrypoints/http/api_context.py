@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 from litestar import Request
 
+from entrypoints.bootstrap import PricingParts
 from entrypoints.http.request_context import Caller, CallerResolver, TenantDirectory
 from funflights_core.accounts import AccountService
 from funflights_core.api_keys import ApiKeyService
@@ -28,6 +29,7 @@ class ApiServices:
     tenants: TenantDirectory
     clock: Clock
     resolver: CallerResolver
+    pricing: PricingParts
 
 
 @attrs.frozen

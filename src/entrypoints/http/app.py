@@ -18,13 +18,25 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.routes import HTTPRoute
 from litestar.types import BeforeRequestHookHandler
 
+from entrypoints.bootstrap import PricingParts
 from entrypoints.http import identity_wire
 from entrypoints.http.api_context import ApiServices, api_context_provider
 from entrypoints.http.api_keys_controller import ApiKeysController
 from entrypoints.http.auth_controller import AuthController
+from entrypoints.http.coupons_controller import CouponsController
 from entrypoints.http.demo_feeds_controller import demo_feed
 from entrypoints.http.health_controller import health, ready
 from entrypoints.http.imports_controller import ImportsController
+from entrypoints.http.margin_rules_controller import MarginRulesController
+from entrypoints.http.pricing_controller import PricingController
+from entrypoints.http.pricing_wire import (
+    CouponIn,
+    CouponPatchIn,
+    MarginRuleIn,
+    MarginRulePatchIn,
+    ProviderQuoteIn,
+    QuoteIn,
+)
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.query_guard import reject_unknown_query_parameters
 from entrypoints.http.request_context import CallerResolver, TenantDirectory
@@ -39,6 +51,7 @@ from funflights_core.api_keys import ApiKeyService
 from funflights_core.clock import Clock
 from funflights_core.customer_import import CustomerImporter
 from funflights_core.identity import IdentityService
+from funflights_core.margin_books import MarginBooks
 from funflights_core.route_catalogue import RouteCatalogue
 from funflights_core.tenant_admin import TenantAdmin
 from funflights_core.unit_of_work import UnitOfWorkFactory
@@ -61,6 +74,13 @@ _REQUEST_STRUCTS: dict[str, type[msgspec.Struct]] = {
         identity_wire.TenantPatchIn,
         identity_wire.TenantIn,
         identity_wire.ApiKeyIn,
+        identity_wire.TierIn,
+        MarginRuleIn,
+        MarginRulePatchIn,
+        CouponIn,
+        CouponPatchIn,
+        QuoteIn,
+        ProviderQuoteIn,
     )
 }
 
@@ -74,6 +94,16 @@ async def _keep_routes_fresh(catalogue: RouteCatalogue, interval_s: float) -> No
         except Exception:
             _log.exception("route refresh failed")
         await asyncio.sleep(interval_s)
+
+
+async def _follow_margin_rules(books: MarginBooks, interval_s: float) -> None:
+    # Rules changed by another process (or the CLI) reach this one at the next poll.
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await books.poll()
+        except Exception:
+            _log.exception("checking for margin-rule changes failed")
 
 
 def create_app(container: punq.Container, *, refresh_in_background: bool = True) -> Litestar:
@@ -95,6 +125,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         tenants=tenants,
         clock=clock,
         resolver=CallerResolver(identity, api_keys, tenants, clock),
+        pricing=container.resolve(PricingParts),
     )
 
     route_pages = RoutePages(catalogue)
@@ -104,18 +135,23 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        refresher = (
-            asyncio.create_task(_keep_routes_fresh(catalogue, settings.routes_max_age_s))
-            if refresh_in_background
-            else None
+        tasks = []
+        if refresh_in_background:
+            tasks.append(
+                asyncio.create_task(_keep_routes_fresh(catalogue, settings.routes_max_age_s))
+            )
+        tasks.append(
+            asyncio.create_task(
+                _follow_margin_rules(services.pricing.books, settings.margin_rules_poll_s)
+            )
         )
         try:
             yield
         finally:
-            if refresher is not None:
-                refresher.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await refresher
+                    await task
             await catalogue.aclose()
             await client.aclose()
 
@@ -128,6 +164,9 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         TenantsController,
         ApiKeysController,
         ImportsController,
+        MarginRulesController,
+        CouponsController,
+        PricingController,
     ]
     if settings.demo:
         handlers.append(demo_feed)

@@ -162,6 +162,14 @@ class OidcIn(msgspec.Struct, forbid_unknown_fields=True):
     jwks: Annotated[str, msgspec.Meta(max_length=100_000)] | None = None
 
 
+class TierIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A loyalty tier: reached at a 12-month spend in USD, earning points per USD."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    min_spend_usd: Annotated[str, msgspec.Meta(max_length=40, description="Decimal text.")]
+    points_per_usd: Annotated[str, msgspec.Meta(max_length=40, description="Decimal text.")]
+
+
 class TenantPatchIn(msgspec.Struct, forbid_unknown_fields=True):
     """Tenant fields to change; absent ones stay as they are."""
 
@@ -175,6 +183,14 @@ class TenantPatchIn(msgspec.Struct, forbid_unknown_fields=True):
     ) = None
     auth_methods: list[str] | None = None
     oidc: OidcIn | None = None
+    exchange_spread: (
+        Annotated[
+            str,
+            msgspec.Meta(max_length=40, description="Share added to FX mid rates: 0.015 is 1.5%."),
+        ]
+        | None
+    ) = None
+    loyalty_tiers: Annotated[list[TierIn], msgspec.Meta(min_length=1, max_length=20)] | None = None
 
 
 class TenantIn(TenantPatchIn, forbid_unknown_fields=True):
@@ -192,6 +208,14 @@ class OidcOut(msgspec.Struct, frozen=True):
     has_inline_jwks: bool
 
 
+class TierOut(msgspec.Struct, frozen=True):
+    """A loyalty tier."""
+
+    name: str
+    min_spend_usd: Decimal
+    points_per_usd: Decimal
+
+
 class TenantOut(msgspec.Struct, frozen=True):
     """A tenant."""
 
@@ -205,6 +229,8 @@ class TenantOut(msgspec.Struct, frozen=True):
     auth_methods: list[str]
     oidc: OidcOut | None
     created_at: datetime
+    exchange_spread: Decimal
+    loyalty_tiers: list[TierOut]
 
     @classmethod
     def of(cls, tenant: Tenant) -> TenantOut:
@@ -223,6 +249,10 @@ class TenantOut(msgspec.Struct, frozen=True):
             if oidc is None
             else OidcOut(oidc.issuer, oidc.audience, oidc.jwks_url, oidc.jwks is not None),
             created_at=tenant.created_at,
+            exchange_spread=tenant.exchange_spread,
+            loyalty_tiers=[
+                TierOut(t.name, t.min_spend, t.points_per_unit) for t in tenant.loyalty_tiers
+            ],
         )
 
 

@@ -14,12 +14,14 @@ from litestar.types import ExceptionHandlersMap
 from funflights_core.errors import (
     AuthenticationFailed,
     Conflict,
+    CurrencyMismatch,
     InvalidInput,
     InvalidQuery,
     InvalidToken,
     MfaRequired,
     NotFound,
     PermissionDenied,
+    RateUnavailable,
     TooManyAttempts,
 )
 
@@ -185,6 +187,28 @@ def _on_throttled(request: Request[Any, Any, Any], exc: TooManyAttempts) -> Resp
     )
 
 
+def _on_rates_unavailable(
+    request: Request[Any, Any, Any], exc: RateUnavailable
+) -> Response[Problem]:
+    _log.warning("exchange rates unavailable: %s", exc)
+    return problem_response(
+        request,
+        status=503,
+        kind="rates-unavailable",
+        title="Exchange rates unavailable",
+        detail=f"{exc}. Try again later, or ask for the price in the fare's currency.",
+        headers={"Retry-After": "60"},
+    )
+
+
+def _on_currency_mismatch(
+    request: Request[Any, Any, Any], exc: CurrencyMismatch
+) -> Response[Problem]:
+    return problem_response(
+        request, status=422, kind="currency-mismatch", title="Currency mismatch", detail=str(exc)
+    )
+
+
 _KINDS = {404: "not-found", 405: "method-not-allowed", 429: "too-many-requests"}
 
 
@@ -223,6 +247,8 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     NotFound: _on_not_found,
     Conflict: _on_conflict,
     TooManyAttempts: _on_throttled,
+    RateUnavailable: _on_rates_unavailable,
+    CurrencyMismatch: _on_currency_mismatch,
     ProblemError: _on_problem,
     HTTPException: _on_http,
     Exception: _on_unexpected,
@@ -240,7 +266,7 @@ _DESCRIPTIONS = {
     415: "The body's media type is not one this endpoint reads.",
     422: "A field has an unacceptable value (named in invalid-params); nothing was stored.",
     429: "Too many attempts; Retry-After says when to try again.",
-    503: "Not ready yet.",
+    503: "Not available now (not ready yet, or no usable exchange rates); see Retry-After.",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from litestar import Controller, get, patch, post
@@ -9,8 +10,10 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from entrypoints.http.api_context import ApiContext
-from entrypoints.http.identity_wire import OidcIn, TenantIn, TenantOut, TenantPatchIn
+from entrypoints.http.identity_wire import OidcIn, TenantIn, TenantOut, TenantPatchIn, TierIn
 from entrypoints.http.problems import api_problem_responses
+from funflights_core.errors import InvalidInput
+from funflights_core.loyalty import Tier
 from funflights_core.role import Role
 from funflights_core.tenant import OidcIssuer
 from funflights_core.tenant_admin import TenantFields
@@ -29,7 +32,16 @@ def _fields(data: JSONBody[TenantPatchIn]) -> TenantFields:
         point_value_usd=data.point_value_usd,
         auth_methods=data.auth_methods,
         oidc=None if data.oidc is None else _oidc(data.oidc),
+        exchange_spread=data.exchange_spread,
+        loyalty_tiers=None if data.loyalty_tiers is None else list(map(_tier, data.loyalty_tiers)),
     )
+
+
+def _tier(data: TierIn) -> Tier:
+    try:
+        return Tier(data.name.strip(), Decimal(data.min_spend_usd), Decimal(data.points_per_usd))
+    except ArithmeticError:
+        raise InvalidInput("loyalty_tiers", f"tier {data.name!r} has a bad number") from None
 
 
 def _oidc(data: JSONBody[OidcIn]) -> OidcIssuer:

@@ -45,6 +45,8 @@ class Endpoint:
     """A raw body (sent as JSON Lines) instead of ``body``."""
 
 
+RULES = "/api/v1/admin/margin-rules"
+COUPONS = "/api/v1/admin/coupons"
 ENDPOINTS = {
     "me": Endpoint("GET", "/api/v1/users/me"),
     "update-me": Endpoint("PATCH", "/api/v1/users/me", {"full_name": "Someone"}),
@@ -89,10 +91,75 @@ ENDPOINTS = {
     ),
     "get-key": Endpoint("GET", "/api/v1/api-keys/nope", template="/api/v1/api-keys/{key_id}"),
     "revoke-key": Endpoint("DELETE", "/api/v1/api-keys/nope", template="/api/v1/api-keys/{key_id}"),
+    "list-rules": Endpoint("GET", RULES),
+    "create-rule": Endpoint("POST", RULES, {"carrier": "BA", "percent": "5"}),
+    "get-rule": Endpoint("GET", f"{RULES}/nope", template=f"{RULES}/{{rule_id}}"),
+    "patch-rule": Endpoint(
+        "PATCH", f"{RULES}/nope", {"percent": "6"}, template=f"{RULES}/{{rule_id}}"
+    ),
+    "delete-rule": Endpoint("DELETE", f"{RULES}/nope", template=f"{RULES}/{{rule_id}}"),
+    "rule-history": Endpoint(
+        "GET", f"{RULES}/nope/history", template=f"{RULES}/{{rule_id}}/history"
+    ),
+    "explain": Endpoint(
+        "GET",
+        f"{RULES}/explain?carrier=BA&flight_number=117&origin=LHR&destination=JFK"
+        "&departure=2026-12-24",
+        template=f"{RULES}/explain",
+    ),
+    "list-coupons": Endpoint("GET", COUPONS),
+    "create-coupon": Endpoint("POST", COUPONS, {"code": "WELCOME10", "percent_off": "10"}),
+    "get-coupon": Endpoint("GET", f"{COUPONS}/NOPE", template=f"{COUPONS}/{{code}}"),
+    "patch-coupon": Endpoint(
+        "PATCH", f"{COUPONS}/NOPE", {"total_uses": 5}, template=f"{COUPONS}/{{code}}"
+    ),
+    "delete-coupon": Endpoint("DELETE", f"{COUPONS}/NOPE", template=f"{COUPONS}/{{code}}"),
+    "coupon-history": Endpoint(
+        "GET", f"{COUPONS}/NOPE/history", template=f"{COUPONS}/{{code}}/history"
+    ),
+    "quote": Endpoint(
+        "POST",
+        "/api/v1/pricing/quote",
+        {
+            "carrier": "BA",
+            "flight_number": "117",
+            "origin": "LHR",
+            "destination": "JFK",
+            "departure": "2026-12-24",
+            "quotes": [{"provider": "p", "base_fare": "400", "taxes": "80", "currency": "EUR"}],
+        },
+    ),
+    "currencies": Endpoint("GET", "/api/v1/currencies"),
+    "fx-rates": Endpoint("GET", "/api/v1/fx/rates?base=USD", template="/api/v1/fx/rates"),
+    "loyalty-me": Endpoint("GET", "/api/v1/loyalty/me"),
 }
 
 # Expected status per (caller, endpoint). Unlisted pairs are covered by the defaults below.
-SIGNED_IN_ONLY = {"me": 200, "update-me": 200, "export-me": 200, "start-totp": 201}
+SIGNED_IN_ONLY = {
+    "me": 200,
+    "update-me": 200,
+    "export-me": 200,
+    "start-totp": 201,
+    "loyalty-me": 200,
+}
+OPEN = {"quote": 200, "currencies": 200, "fx-rates": 200}
+"""Prices and rates: anyone, and resellers' keys with the search scope."""
+PRICING_STAFF = {
+    "list-rules": 200,
+    "create-rule": 201,
+    "get-rule": 404,
+    "patch-rule": 404,
+    "delete-rule": 404,
+    "rule-history": 404,
+    "explain": 200,
+    "list-coupons": 200,
+    "create-coupon": 201,
+    "get-coupon": 404,
+    "patch-coupon": 404,
+    "delete-coupon": 404,
+    "coupon-history": 404,
+}
+NOT_STAFF = dict.fromkeys(PRICING_STAFF, 403)
 NOT_AN_ADMIN = {
     "list-tenants": 403,
     "create-tenant": 403,
@@ -113,15 +180,18 @@ KEY_ADMIN = {
     "revoke-key": 404,
     "import-acme": 200,
 }
+NO_ADMIN = {**SIGNED_IN_ONLY, **NOT_AN_ADMIN, **NOT_STAFF, **OPEN}
 EXPECTED: dict[str, dict[str, int]] = {
-    "anonymous": {name: 401 for name in ENDPOINTS},
-    "customer": {**SIGNED_IN_ONLY, **NOT_AN_ADMIN},
-    "acme-customer": {**SIGNED_IN_ONLY, **NOT_AN_ADMIN},
-    "reseller": {**SIGNED_IN_ONLY, **NOT_AN_ADMIN},
-    "staff-without-second-factor": {**SIGNED_IN_ONLY, **NOT_AN_ADMIN},
-    "admin-without-second-factor": {**SIGNED_IN_ONLY, **NOT_AN_ADMIN},
+    "anonymous": {**dict.fromkeys(ENDPOINTS, 401), **OPEN},
+    "customer": NO_ADMIN,
+    "acme-customer": NO_ADMIN,
+    "reseller": NO_ADMIN,
+    "staff-without-second-factor": NO_ADMIN,
+    "admin-without-second-factor": NO_ADMIN,
     "platform-admin": {
         **SIGNED_IN_ONLY,
+        **PRICING_STAFF,
+        **OPEN,
         "start-totp": 409,
         "list-tenants": 200,
         "create-tenant": 201,
@@ -133,6 +203,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     },
     "acme-tenant-admin": {
         **SIGNED_IN_ONLY,
+        **PRICING_STAFF,
+        **OPEN,
         "list-tenants": 200,
         "create-tenant": 403,
         "get-acme": 200,
@@ -141,7 +213,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "patch-default": 404,
         **KEY_ADMIN,
     },
-    "reseller-key": {name: 401 for name in ENDPOINTS},
+    "reseller-key": {**dict.fromkeys(ENDPOINTS, 401), **OPEN},
     "acme-token-on-default-host": {name: 403 for name in ENDPOINTS},
 }
 

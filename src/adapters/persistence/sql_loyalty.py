@@ -1,0 +1,85 @@
+"""Loyalty ledgers in SQL: an account row per customer to lock, and the entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.persistence.rows import LoyaltyAccountRow, LoyaltyEntryRow
+from adapters.persistence.sql_margin_rules import amount_of, money, upsert
+from funflights_core.loyalty import EntryKind, LedgerEntry
+from funflights_core.money import CurrencyCatalogue
+
+
+def _entry(row: LoyaltyEntryRow, currencies: CurrencyCatalogue) -> LedgerEntry:
+    return LedgerEntry(
+        id=row.id,
+        kind=EntryKind(row.kind),
+        points=row.points,
+        at=row.at,
+        booking_id=row.booking_id,
+        spend=money(row.spend_amount, row.spend_currency, currencies),
+    )
+
+
+class SqlLoyaltyRepository:
+    """LoyaltyRepository over an SQLAlchemy session, scoped to one tenant."""
+
+    def __init__(
+        self, session: AsyncSession, tenant_id: str, currencies: CurrencyCatalogue
+    ) -> None:
+        self._session = session
+        self._tenant_id = tenant_id
+        self._currencies = currencies
+
+    async def lock(self, customer_id: str) -> None:
+        """Serialise changes to this customer's ledger until the unit of work ends."""
+        # The account row exists to be locked: create it on first use (a concurrent creator
+        # makes this wait, then do nothing), then hold it FOR UPDATE on PostgreSQL. SQLite
+        # renders no FOR UPDATE: BEGIN IMMEDIATE already made this transaction the only writer.
+        create = (
+            upsert(self._session, LoyaltyAccountRow)
+            .values(tenant_id=self._tenant_id, customer_id=customer_id)
+            .on_conflict_do_nothing(
+                index_elements=[LoyaltyAccountRow.tenant_id, LoyaltyAccountRow.customer_id]
+            )
+        )
+        await self._session.execute(create)
+        await self._session.execute(
+            select(LoyaltyAccountRow.customer_id)
+            .where(
+                LoyaltyAccountRow.tenant_id == self._tenant_id,
+                LoyaltyAccountRow.customer_id == customer_id,
+            )
+            .with_for_update()
+        )
+
+    async def entries(self, customer_id: str) -> Sequence[LedgerEntry]:
+        """The customer's entries, oldest first."""
+        rows = await self._session.scalars(
+            select(LoyaltyEntryRow)
+            .where(
+                LoyaltyEntryRow.tenant_id == self._tenant_id,
+                LoyaltyEntryRow.customer_id == customer_id,
+            )
+            .order_by(LoyaltyEntryRow.at, LoyaltyEntryRow.seq)
+        )
+        return [_entry(row, self._currencies) for row in rows]
+
+    async def append(self, customer_id: str, entry: LedgerEntry) -> None:
+        """Add an entry to the customer's ledger."""
+        await self._session.execute(
+            insert(LoyaltyEntryRow).values(
+                id=entry.id,
+                tenant_id=self._tenant_id,
+                customer_id=customer_id,
+                kind=entry.kind.value,
+                points=entry.points,
+                at=entry.at,
+                booking_id=entry.booking_id,
+                spend_amount=amount_of(entry.spend),
+                spend_currency=None if entry.spend is None else entry.spend.currency.code,
+            )
+        )

@@ -1,0 +1,71 @@
+"""Each tenant's margin book, kept in memory and reloaded when its rules change anywhere."""
+
+from __future__ import annotations
+
+import asyncio
+
+from funflights_core.margin_book import MarginBook
+from funflights_core.unit_of_work import UnitOfWorkFactory
+
+
+class MarginBooks:
+    """Loads a tenant's rules once; ``watch`` reloads them after a change in any process.
+
+    A change made through this object applies to the next price in this process; other
+    processes see it at their next ``poll`` (every ``interval_s`` while ``watch`` runs).
+    """
+
+    def __init__(self, database: UnitOfWorkFactory) -> None:
+        self._database = database
+        self._books: dict[str, tuple[int, MarginBook]] = {}
+        self._loading: dict[str, asyncio.Lock] = {}
+
+    def loaded(self, tenant_id: str) -> MarginBook | None:
+        """The book in memory, without waiting (None until first loaded)."""
+        entry = self._books.get(tenant_id)
+        return None if entry is None else entry[1]
+
+    async def book(self, tenant_id: str) -> MarginBook:
+        """The tenant's current book, loading it the first time."""
+        entry = self._books.get(tenant_id)
+        if entry is not None:
+            return entry[1]
+        return await self._load(tenant_id, known=None)
+
+    async def _load(self, tenant_id: str, *, known: int | None) -> MarginBook:
+        lock = self._loading.setdefault(tenant_id, asyncio.Lock())
+        async with lock:
+            entry = self._books.get(tenant_id)
+            if entry is not None and (known is None or entry[0] >= known):
+                return entry[1]  # someone loaded it while we waited
+            async with self._database.for_tenant(tenant_id) as uow:
+                version = await uow.margin_rules.version()
+                rules = await uow.margin_rules.all()
+            book = MarginBook(rules)
+            self._books[tenant_id] = (version, book)
+            return book
+
+    def forget(self, tenant_id: str) -> None:
+        """Drop a tenant's book (after a change here): the next price reloads it."""
+        self._books.pop(tenant_id, None)
+
+    async def poll(self) -> list[str]:
+        """Reload the books whose version moved on since they were loaded; their tenants."""
+        if not self._books:
+            return []
+        async with self._database.platform() as uow:
+            versions = await uow.margin_rule_versions.all()
+        stale = [
+            tenant
+            for tenant, (version, _) in list(self._books.items())
+            if versions.get(tenant, 0) != version
+        ]
+        for tenant in stale:
+            await self._load(tenant, known=versions.get(tenant, 0))
+        return stale
+
+    async def watch(self, interval_s: float) -> None:
+        """Poll for changes forever (run it as a background task of a serving process)."""
+        while True:
+            await asyncio.sleep(interval_s)
+            await self.poll()
