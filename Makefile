@@ -38,11 +38,12 @@ imports: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-## make bench: route aggregation and identity benchmarks (figures printed, nothing asserted)
+## make bench: routes, identity, pricing and margin-rule change benchmarks (figures printed, nothing asserted)
 bench: $(STAMP)
 	$(BIN)/python bench/routes_bench.py
 	$(BIN)/python bench/identity_bench.py
 	$(BIN)/python bench/pricing_bench.py
+	$(BIN)/python bench/margin_change_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build src/*.egg-info

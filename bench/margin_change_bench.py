@@ -69,7 +69,7 @@ async def lead(url: str, rule_count: int, changes: int, poll_s: float) -> None:
     async with database.for_tenant(TENANT) as uow:
         existing = len(await uow.margin_rules.all())
         for rule in rules(max(rule_count - existing, 0), random.Random(7)):
-            await uow.margin_rules.add(rule)
+            await uow.margin_rules.add(rule, version=1)
         await uow.margin_rules.bump_version()
         await uow.commit()
     stored = time.perf_counter() - started

@@ -79,12 +79,27 @@ CURRENCY_CODES = [
 ]
 
 
+def carrier(n: int) -> str:
+    """The n-th made-up two-character airline code (A0, A1, ...)."""
+    return f"{chr(65 + n // 10)}{n % 10}"
+
+
+def airport(n: int) -> str:
+    """The n-th made-up three-letter airport code (AAA, AAB, ...)."""
+    return "".join(chr(65 + (n // 26**k) % 26) for k in (2, 1, 0))
+
+
+def country(n: int) -> str:
+    """The n-th made-up two-letter country code (AA, AB, ...)."""
+    return airport(n)[1:]
+
+
 def rules(count: int, rng: random.Random) -> list[MarginRule]:
     """A mix of levels, as a large tenant would have."""
     eur = BabelCurrencies().currency("EUR")
-    carriers = [f"C{n:02d}" for n in range(60)]
-    airports = [f"A{n:03d}" for n in range(300)]
-    countries = [f"K{n:02d}" for n in range(80)]
+    carriers = [carrier(n) for n in range(60)]
+    airports = [airport(n) for n in range(300)]
+    countries = [country(n) for n in range(80)]
     made: list[MarginRule] = []
     for n in range(count):
         kind = n % 5
@@ -137,12 +152,12 @@ async def run(count: int, rule_count: int) -> None:
     work = []
     for _ in range(1000):
         flight = FlightFacts(
-            f"C{rng.randint(0, 59):02d}",
+            carrier(rng.randint(0, 59)),
             str(rng.randint(1, 999)),
-            f"A{rng.randint(0, 299):03d}",
-            f"A{rng.randint(0, 299):03d}",
-            f"K{rng.randint(0, 79):02d}",
-            f"K{rng.randint(0, 79):02d}",
+            airport(rng.randint(0, 299)),
+            airport(rng.randint(0, 299)),
+            country(rng.randint(0, 79)),
+            country(rng.randint(0, 79)),
             date(2030, 3, 1),
             rng.choice(["economy", "business"]),
         )

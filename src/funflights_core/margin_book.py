@@ -29,17 +29,25 @@ class MarginBook:
     """Rules indexed by flight, airline, route and country; lookups touch a few candidates."""
 
     def __init__(self, rules: Iterable[MarginRule]) -> None:
+        self._rules = {rule.id: rule for rule in rules}
         self._by_flight: dict[tuple[str, str], list[MarginRule]] = {}
         self._by_airline: dict[str, list[MarginRule]] = {}
         self._by_route: dict[tuple[str, str], list[MarginRule]] = {}
         self._by_country: dict[str, list[MarginRule]] = {}
         self._defaults: list[MarginRule] = []
-        self.size = 0
-        for rule in rules:
-            self.size += 1
+        self.size = len(self._rules)
+        for rule in self._rules.values():
             self._bucket(rule).append(rule)
         for bucket in self._buckets():
             bucket.sort(key=_preference)
+
+    def updated(self, changed: Iterable[MarginRule], removed: Iterable[str]) -> MarginBook:
+        """A new book with some rules added or replaced and some removed (this one is kept)."""
+        rules = dict(self._rules)
+        for rule_id in removed:
+            rules.pop(rule_id, None)
+        rules.update((rule.id, rule) for rule in changed)
+        return MarginBook(rules.values())
 
     def _bucket(self, rule: MarginRule) -> list[MarginRule]:
         # The level says which fields are set, so str() only narrows their types.

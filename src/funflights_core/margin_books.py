@@ -11,8 +11,9 @@ from funflights_core.unit_of_work import UnitOfWorkFactory
 class MarginBooks:
     """Loads a tenant's rules once; ``watch`` reloads them after a change in any process.
 
-    A change made through this object applies to the next price in this process; other
-    processes see it at their next ``poll`` (every ``interval_s`` while ``watch`` runs).
+    A change made through ``MarginRuleAdmin`` applies to the next price in its process;
+    other processes see it at their next ``poll`` (every ``interval_s`` while ``watch``
+    runs), which fetches only the rules changed since (not the whole book).
     """
 
     def __init__(self, database: UnitOfWorkFactory) -> None:
@@ -30,13 +31,13 @@ class MarginBooks:
         entry = self._books.get(tenant_id)
         if entry is not None:
             return entry[1]
-        return await self._load(tenant_id, known=None)
+        return await self._load(tenant_id)
 
-    async def _load(self, tenant_id: str, *, known: int | None) -> MarginBook:
+    async def _load(self, tenant_id: str) -> MarginBook:
         lock = self._loading.setdefault(tenant_id, asyncio.Lock())
         async with lock:
             entry = self._books.get(tenant_id)
-            if entry is not None and (known is None or entry[0] >= known):
+            if entry is not None:
                 return entry[1]  # someone loaded it while we waited
             async with self._database.for_tenant(tenant_id) as uow:
                 version = await uow.margin_rules.version()
@@ -45,12 +46,25 @@ class MarginBooks:
             self._books[tenant_id] = (version, book)
             return book
 
-    def forget(self, tenant_id: str) -> None:
-        """Drop a tenant's book (after a change here): the next price reloads it."""
-        self._books.pop(tenant_id, None)
+    async def catch_up(self, tenant_id: str) -> None:
+        """Apply the changes stored since the tenant's book was loaded (if it is loaded)."""
+        entry = self._books.get(tenant_id)
+        if entry is None:
+            return
+        lock = self._loading.setdefault(tenant_id, asyncio.Lock())
+        async with lock:
+            known, book = self._books[tenant_id]
+            async with self._database.for_tenant(tenant_id) as uow:
+                # The version before the changes: a change committed in between is fetched
+                # again next time, which is harmless (applying a change is idempotent).
+                version = await uow.margin_rules.version()
+                if version == known:
+                    return
+                changed, removed = await uow.margin_rules.changed_since(known)
+            self._books[tenant_id] = (version, book.updated(changed, removed))
 
     async def poll(self) -> list[str]:
-        """Reload the books whose version moved on since they were loaded; their tenants."""
+        """Catch up with every loaded tenant whose version moved on; their ids."""
         if not self._books:
             return []
         async with self._database.platform() as uow:
@@ -61,7 +75,7 @@ class MarginBooks:
             if versions.get(tenant, 0) != version
         ]
         for tenant in stale:
-            await self._load(tenant, known=versions.get(tenant, 0))
+            await self.catch_up(tenant)
         return stale
 
     async def watch(self, interval_s: float) -> None:

@@ -64,7 +64,8 @@ class MarginRuleAdmin:
             currencies=self._currencies,
         )
         async with self._database.for_tenant(staff.tenant_id) as uow:
-            await uow.margin_rules.add(rule)
+            version = await uow.margin_rules.bump_version()
+            await uow.margin_rules.add(rule, version=version)
             await self._changed(uow, staff, rule.id, "create", None, rule, now)
         return rule
 
@@ -72,11 +73,13 @@ class MarginRuleAdmin:
         """The rule with the given fields changed (None clears a field)."""
         now = self._clock.now()
         async with self._database.for_tenant(staff.tenant_id) as uow:
+            # The version first: it orders concurrent changes, so ``before`` is current.
+            version = await uow.margin_rules.bump_version()
             before = await uow.margin_rules.get(rule_id)
             if before is None:
                 raise NotFound(f"no margin rule {rule_id}")
             after = changed_rule(before, changes, currencies=self._currencies)
-            await uow.margin_rules.replace(after)
+            await uow.margin_rules.replace(after, version=version)
             await self._changed(uow, staff, rule_id, "update", before, after, now)
         return after
 
@@ -84,9 +87,11 @@ class MarginRuleAdmin:
         """Remove a rule; the removed rule is returned (and kept in the audit log)."""
         now = self._clock.now()
         async with self._database.for_tenant(staff.tenant_id) as uow:
+            version = await uow.margin_rules.bump_version()
             before = await uow.margin_rules.get(rule_id)
-            if before is None or not await uow.margin_rules.remove(rule_id):
+            if before is None:
                 raise NotFound(f"no margin rule {rule_id}")
+            await uow.margin_rules.remove(rule_id, version=version)
             await self._changed(uow, staff, rule_id, "delete", before, None, now)
         return before
 
@@ -126,6 +131,5 @@ class MarginRuleAdmin:
                 after=None if after is None else audit_state(rule_fields(after)),
             )
         )
-        await uow.margin_rules.bump_version()
         await uow.commit()
-        self._books.forget(staff.tenant_id)
+        await self._books.catch_up(staff.tenant_id)

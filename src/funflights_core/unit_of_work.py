@@ -168,26 +168,30 @@ class ApiKeyDirectory(Protocol):
 
 
 class MarginRuleRepository(Protocol):
-    """The margin rules of one tenant, and the version that tells other processes of a change."""
+    """The margin rules of one tenant, stamped with the version that last changed each.
+
+    Every change takes the next version first (``bump_version``, which also orders
+    concurrent changes), so other processes can fetch just what changed since theirs.
+    """
 
     async def all(self) -> Sequence[MarginRule]:
-        """Every rule of the tenant (deleted rules are gone), by id."""
+        """Every rule of the tenant (removed rules are gone), by id."""
         ...
 
     async def get(self, rule_id: str) -> MarginRule | None:
-        """The rule with this id, in this tenant."""
+        """The rule with this id, in this tenant (None once removed)."""
         ...
 
-    async def add(self, rule: MarginRule) -> None:
-        """Store a new rule; ``Conflict`` if the id is taken."""
+    async def add(self, rule: MarginRule, *, version: int) -> None:
+        """Store a new rule, changed at ``version``; ``Conflict`` if the id is taken."""
         ...
 
-    async def replace(self, rule: MarginRule) -> bool:
-        """Replace a stored rule; False if there is none with its id in this tenant."""
+    async def replace(self, rule: MarginRule, *, version: int) -> bool:
+        """Replace a stored rule, changed at ``version``; False if there is none."""
         ...
 
-    async def remove(self, rule_id: str) -> bool:
-        """Delete a rule; False if there is none with this id in this tenant."""
+    async def remove(self, rule_id: str, *, version: int) -> bool:
+        """Remove a rule at ``version``; False if there is none with this id in this tenant."""
         ...
 
     async def version(self) -> int:
@@ -196,6 +200,10 @@ class MarginRuleRepository(Protocol):
 
     async def bump_version(self) -> int:
         """Count one more change, in this transaction; the new version."""
+        ...
+
+    async def changed_since(self, version: int) -> tuple[Sequence[MarginRule], Sequence[str]]:
+        """Rules added or changed after ``version``, and the ids of those removed after it."""
         ...
 
 

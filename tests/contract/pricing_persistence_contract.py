@@ -125,7 +125,7 @@ class PricingPersistenceContract(abc.ABC):
     async def store_rules(self, database: UnitOfWorkFactory, *rules: MarginRule) -> None:
         async with database.for_tenant(rules[0].tenant_id) as uow:
             for rule in rules:
-                await uow.margin_rules.add(rule)
+                await uow.margin_rules.add(rule, version=1)
             await uow.commit()
 
     async def store_coupon(self, database: UnitOfWorkFactory, coupon: Coupon) -> Coupon:
@@ -242,8 +242,8 @@ class PricingPersistenceContract(abc.ABC):
         other = a_rule(percent=Decimal("0.01"))
         async with database.for_tenant("default") as uow:
             with pytest.raises(Conflict):
-                await uow.margin_rules.add(attrs.evolve(rule, percent=Decimal("0.9")))
-            await uow.margin_rules.add(other)  # still usable
+                await uow.margin_rules.add(attrs.evolve(rule, percent=Decimal("0.9")), version=1)
+            await uow.margin_rules.add(other, version=1)  # still usable
             await uow.commit()
         assert await self.rule(database, rule.id) == rule
         assert await self.rule(database, other.id) == other
@@ -252,7 +252,7 @@ class PricingPersistenceContract(abc.ABC):
         mixed = a_rule(minimum=Money.of(1, USD), maximum=Money.of(9, KWD))
         async with database.for_tenant("default") as uow:
             with pytest.raises(ValueError, match="currency"):
-                await uow.margin_rules.add(mixed)
+                await uow.margin_rules.add(mixed, version=1)
 
     async def test_a_rule_is_replaced_and_removed(self, database: UnitOfWorkFactory) -> None:
         rule = a_full_rule()
@@ -262,16 +262,16 @@ class PricingPersistenceContract(abc.ABC):
         )
         async with database.for_tenant("default") as uow:
             assert await uow.margin_rules.get(rule.id) == rule
-            assert await uow.margin_rules.replace(changed) is True
+            assert await uow.margin_rules.replace(changed, version=2) is True
             assert await uow.margin_rules.get(rule.id) == changed  # seen at once
-            assert await uow.margin_rules.replace(a_rule()) is False
+            assert await uow.margin_rules.replace(a_rule(), version=2) is False
             await uow.commit()
         assert await self.rule(database, rule.id) == changed
         async with database.for_tenant("default") as uow:
-            assert await uow.margin_rules.remove(rule.id) is True
+            assert await uow.margin_rules.remove(rule.id, version=3) is True
             assert await uow.margin_rules.get(rule.id) is None  # gone at once
-            assert await uow.margin_rules.remove(rule.id) is False
-            assert await uow.margin_rules.remove("no-such-rule") is False
+            assert await uow.margin_rules.remove(rule.id, version=3) is False
+            assert await uow.margin_rules.remove("no-such-rule", version=3) is False
             await uow.commit()
         async with database.for_tenant("default") as uow:
             assert await uow.margin_rules.get(rule.id) is None
@@ -279,7 +279,7 @@ class PricingPersistenceContract(abc.ABC):
 
     async def test_rules_are_not_stored_without_commit(self, database: UnitOfWorkFactory) -> None:
         async with database.for_tenant("default") as uow:
-            await uow.margin_rules.add(a_rule())
+            await uow.margin_rules.add(a_rule(), version=1)
             assert await uow.margin_rules.bump_version() == 1
         async with database.for_tenant("default") as uow:
             assert list(await uow.margin_rules.all()) == []
@@ -295,13 +295,14 @@ class PricingPersistenceContract(abc.ABC):
             assert await uow.margin_rules.get(theirs.id) is None
             assert list(await uow.margin_rules.all()) == []
             assert (
-                await uow.margin_rules.replace(attrs.evolve(theirs, tenant_id="default")) is False
+                await uow.margin_rules.replace(attrs.evolve(theirs, tenant_id="default"), version=2)
+                is False
             )
-            assert await uow.margin_rules.remove(theirs.id) is False
+            assert await uow.margin_rules.remove(theirs.id, version=3) is False
             with pytest.raises(ValueError, match="own tenant"):
-                await uow.margin_rules.add(a_rule("acme"))
+                await uow.margin_rules.add(a_rule("acme"), version=1)
             with pytest.raises(ValueError, match="own tenant"):
-                await uow.margin_rules.replace(theirs)
+                await uow.margin_rules.replace(theirs, version=2)
             await uow.commit()
         async with database.for_tenant("acme") as uow:
             assert list(await uow.margin_rules.all()) == [theirs]
@@ -323,6 +324,41 @@ class PricingPersistenceContract(abc.ABC):
             await uow.commit()
         async with database.platform() as uow:
             assert dict(await uow.margin_rule_versions.all()) == {"default": 3, "acme": 1}
+
+    async def test_changes_since_a_version_are_fetched_alone(
+        self, database: UnitOfWorkFactory
+    ) -> None:
+        await self.add_tenant(database)
+        kept, changed, removed = a_rule(), a_rule(), a_rule()
+        async with database.for_tenant("default") as uow:
+            for rule in (kept, changed, removed):
+                await uow.margin_rules.add(rule, version=1)
+            await uow.commit()
+        async with database.for_tenant("acme") as uow:
+            await uow.margin_rules.add(a_rule("acme"), version=5)
+            await uow.commit()
+        newer = attrs.evolve(changed, percent=Decimal("0.07"))
+        added = a_rule(percent=Decimal("0.03"))
+        async with database.for_tenant("default") as uow:
+            assert await uow.margin_rules.replace(newer, version=2)
+            assert await uow.margin_rules.remove(removed.id, version=3)
+            await uow.margin_rules.add(added, version=4)
+            await uow.commit()
+        async with database.for_tenant("default") as uow:
+            since_one = await uow.margin_rules.changed_since(1)
+            since_three = await uow.margin_rules.changed_since(3)
+            since_four = await uow.margin_rules.changed_since(4)
+            since_nothing = await uow.margin_rules.changed_since(0)
+            # A removed id cannot come back: its tombstone keeps it taken.
+            with pytest.raises(Conflict):
+                await uow.margin_rules.add(removed, version=5)
+        assert sorted(since_one[0], key=lambda r: r.id) == sorted(
+            [newer, added], key=lambda r: r.id
+        )
+        assert list(since_one[1]) == [removed.id]
+        assert (list(since_three[0]), list(since_three[1])) == ([added], [])
+        assert (list(since_four[0]), list(since_four[1])) == ([], [])
+        assert sorted(r.id for r in since_nothing[0]) == sorted([kept.id, newer.id, added.id])
 
     # --- coupons ----------------------------------------------------------------------------
 

@@ -51,7 +51,8 @@ class _Tables:
     refresh_tokens: dict[str, RefreshToken] = attrs.field(factory=dict)
     one_time_tokens: dict[str, OneTimeToken] = attrs.field(factory=dict)
     api_keys: dict[str, ApiKey] = attrs.field(factory=dict)
-    margin_rules: dict[str, MarginRule] = attrs.field(factory=dict)
+    margin_rules: dict[str, tuple[MarginRule, int, int | None]] = attrs.field(factory=dict)
+    """Rule id to (rule, version of its last change, version it was removed at)."""
     margin_rule_versions: dict[str, int] = attrs.field(factory=dict)
     coupons: dict[tuple[str, str], Coupon] = attrs.field(factory=dict)
     coupon_uses: dict[tuple[str, str], int] = attrs.field(factory=dict)
@@ -333,35 +334,55 @@ class InMemoryMarginRuleRepository:
 
     async def all(self) -> Sequence[MarginRule]:
         """Every rule of the tenant, by id."""
-        rules = self._tables.margin_rules
-        return [rules[key] for key in sorted(rules) if rules[key].tenant_id == self._tenant_id]
+        return [rule for _, rule in sorted(self._live().items())]
 
     async def get(self, rule_id: str) -> MarginRule | None:
         """The rule with this id, in this tenant."""
-        rule = self._tables.margin_rules.get(rule_id)
-        return rule if rule is not None and rule.tenant_id == self._tenant_id else None
+        return self._live().get(rule_id)
 
-    async def add(self, rule: MarginRule) -> None:
+    async def add(self, rule: MarginRule, *, version: int) -> None:
         """Store a new rule; ``Conflict`` if the id is taken."""
         self._own(rule)
         if rule.id in self._tables.margin_rules:
             raise Conflict(f"a margin rule with id {rule.id!r} exists")
-        self._tables.margin_rules[rule.id] = rule
+        self._tables.margin_rules[rule.id] = (rule, version, None)
 
-    async def replace(self, rule: MarginRule) -> bool:
+    async def replace(self, rule: MarginRule, *, version: int) -> bool:
         """Replace a stored rule; False if there is none with its id in this tenant."""
         self._own(rule)
         if await self.get(rule.id) is None:
             return False
-        self._tables.margin_rules[rule.id] = rule
+        self._tables.margin_rules[rule.id] = (rule, version, None)
         return True
 
-    async def remove(self, rule_id: str) -> bool:
-        """Delete a rule; False if there is none with this id in this tenant."""
-        if await self.get(rule_id) is None:
+    async def remove(self, rule_id: str, *, version: int) -> bool:
+        """Remove a rule (a tombstone remains); False if there is none in this tenant."""
+        rule = await self.get(rule_id)
+        if rule is None:
             return False
-        del self._tables.margin_rules[rule_id]
+        _, changed_at, _ = self._tables.margin_rules[rule_id]
+        self._tables.margin_rules[rule_id] = (rule, changed_at, version)
         return True
+
+    async def changed_since(self, version: int) -> tuple[Sequence[MarginRule], Sequence[str]]:
+        """Rules added or changed after ``version``, and the ids of those removed after it."""
+        changed: list[MarginRule] = []
+        removed: list[str] = []
+        for rule, changed_at, removed_at in self._tables.margin_rules.values():
+            if rule.tenant_id != self._tenant_id:
+                continue
+            if removed_at is None and changed_at > version:
+                changed.append(rule)
+            elif removed_at is not None and removed_at > version:
+                removed.append(rule.id)
+        return changed, removed
+
+    def _live(self) -> dict[str, MarginRule]:
+        return {
+            rule_id: rule
+            for rule_id, (rule, _, removed_at) in self._tables.margin_rules.items()
+            if removed_at is None and rule.tenant_id == self._tenant_id
+        }
 
     async def version(self) -> int:
         """How many times the tenant's rules changed (0 before the first change)."""

@@ -145,9 +145,14 @@ class ApiKeyRow(Base):
 
 
 class MarginRuleRow(Base):
-    """A margin rule of one tenant; its fixed amounts share ``amounts_currency``."""
+    """A margin rule of one tenant; its fixed amounts share ``amounts_currency``.
+
+    ``version`` is the tenant's rule version that last wrote the row; a removed rule stays
+    as a tombstone with ``removed_version``, so other processes learn of its removal.
+    """
 
     __tablename__ = "margin_rules"
+    __table_args__ = (Index("ix_margin_rules_tenant_version", "tenant_id", "version"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
@@ -170,6 +175,8 @@ class MarginRuleRow(Base):
     valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     priority: Mapped[int] = mapped_column()
     description: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column()
+    removed_version: Mapped[int | None] = mapped_column()
 
 
 class MarginRuleVersionRow(Base):

@@ -53,6 +53,8 @@ def upgrade() -> None:
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("removed_version", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_margin_rules_tenant_id_tenants")
         ),
@@ -60,6 +62,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("margin_rules", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_margin_rules_tenant_id"), ["tenant_id"], unique=False)
+        batch_op.create_index(
+            "ix_margin_rules_tenant_version", ["tenant_id", "version"], unique=False
+        )
 
     op.create_table(
         "margin_rule_versions",
