@@ -227,15 +227,20 @@ def build_identity(
 def rate_sources(
     settings: Settings, *, clock: Clock, http_client: httpx.AsyncClient | None
 ) -> list[RateSource]:
-    """The configured exchange-rate sources, in order of preference."""
+    """The configured exchange-rate sources, in order of preference.
+
+    A live feed uses ``http_client``; commands that pass none get a client of their own
+    (closed with the process).
+    """
     sources: list[RateSource] = []
     for name in (part.strip().lower() for part in settings.fx_sources.split(",")):
         if name == "ecb":
             sources.append(EcbBundledRates())
         elif name == "http":
-            if not settings.fx_http_url or http_client is None:
+            if not settings.fx_http_url:
                 raise SettingsError("FUNFLIGHTS_FX_SOURCES names http: set FUNFLIGHTS_FX_HTTP_URL")
-            live = HttpRates(url=settings.fx_http_url, client=http_client)
+            client = http_client or new_http_client()
+            live = HttpRates(url=settings.fx_http_url, client=client)
             sources.append(CachedRates(live, clock=clock, ttl_s=settings.fx_cache_s))
         elif name == "fixed":
             sources.append(_fixed_rates(settings.fx_fixed_rates, clock))

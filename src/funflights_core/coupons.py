@@ -16,7 +16,7 @@ from funflights_core.coupon_fields import (
     coupon_fields,
     coupon_from_fields,
 )
-from funflights_core.errors import Conflict, NotFound
+from funflights_core.errors import Conflict, InvalidInput, NotFound
 from funflights_core.ids import IdGenerator
 from funflights_core.money import CurrencyCatalogue
 from funflights_core.staff import Staff
@@ -66,6 +66,8 @@ class CouponService:
         coupon = coupon_from_fields(
             code, fields, tenant_id=staff.tenant_id, currencies=self._currencies
         )
+        if coupon.valid_until is not None and coupon.valid_until <= self._clock.now():
+            raise InvalidInput("valid_until", "is in the past: the coupon could never be used")
         async with self._database.for_tenant(staff.tenant_id) as uow:
             if await uow.coupons.get(coupon.code) is not None:
                 raise Conflict(f"coupon {coupon.code} exists already")

@@ -138,6 +138,13 @@ class CurrencyExchange:
                 return _conversion(money, target, table, spread)
             except RateUnavailable as exc:
                 reasons.append(str(exc))
+        if tables:
+            # Rates are there, just not for this pair: asking again will not help.
+            raise InvalidInput(
+                "currency",
+                f"no exchange rate between {money.currency.code} and {target.code} "
+                f"({'; '.join(reasons)})",
+            )
         raise RateUnavailable("no usable rate: " + "; ".join(reasons))
 
     def replay(self, conversion: Conversion) -> Money:

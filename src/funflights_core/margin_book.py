@@ -99,13 +99,25 @@ class MarginBook:
         for bucket in self._candidates(facts):
             for rule in bucket:
                 if chosen is not None:
-                    considered.append((rule, f"less specific or preferred than {chosen.id}"))
+                    considered.append((rule, _why_not_chosen(rule, chosen, facts, at)))
                 elif rule.applies(facts, at):
                     chosen = rule
                     considered.append((rule, f"chosen: {rule.level.name.lower()} rule"))
                 else:
                     considered.append((rule, _why_not(rule, facts, at)))
         return Explanation(chosen, tuple(considered))
+
+
+def _why_not_chosen(
+    rule: MarginRule, chosen: MarginRule, facts: FlightFacts, at: datetime
+) -> str:
+    if not rule.applies(facts, at):
+        return _why_not(rule, facts, at)
+    if rule.level != chosen.level:
+        return f"applies, but the {chosen.level.name.lower()} rule {chosen.id} is more specific"
+    if rule.priority != chosen.priority:
+        return f"applies, but {chosen.id} has a higher priority ({chosen.priority})"
+    return f"applies, but {chosen.id} is newer at the same priority"
 
 
 def _why_not(rule: MarginRule, facts: FlightFacts, at: datetime) -> str:

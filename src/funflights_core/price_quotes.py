@@ -88,6 +88,8 @@ class QuoteService:
     async def quote(self, buyer: Buyer, request: QuoteRequest) -> PriceBreakdown:
         """The breakdown of what the buyer would pay now."""
         tenant = buyer.tenant
+        if request.departure < self._clock.now().date():
+            raise InvalidInput("departure", "is in the past")
         facts = self.facts(request)
         currency = currency_code(
             request.currency or buyer.preferred_currency or tenant.default_currency, "currency"

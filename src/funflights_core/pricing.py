@@ -62,6 +62,8 @@ class PriceBreakdown:
     coupon_discount: Money
     coupon_code: str | None
     coupon_refused: str | None
+    coupon_capped: bool
+    """Whether the discount was cut to the margin (a price never goes below the cost)."""
     loyalty_points: int
     """Points redeemed toward the price."""
     loyalty_value: Money
@@ -128,7 +130,7 @@ class Pricer:
             )
         margin = zero if rule is None else rule.margin(chosen.base_fare, context.passengers)
         price = chosen.cost + margin
-        off, refused = zero, None
+        off, refused, capped = zero, None, False
         coupon = context.coupon
         if coupon is not None:
             if coupon.amounts_currency not in (None, currency.code):
@@ -142,7 +144,7 @@ class Pricer:
                 off = discount(coupon, price)
                 # Never below the provider's cost unless the promotion says so.
                 if not context.allow_below_cost and off > margin:
-                    off = margin if margin > zero else zero
+                    off, capped = (margin if margin > zero else zero), True
         points, points_value = 0, zero
         if context.redeem_points:
             points, points_value = await self._points(price - off, context)
@@ -162,6 +164,7 @@ class Pricer:
             coupon_discount=off,
             coupon_code=None if context.coupon is None else context.coupon.code,
             coupon_refused=refused,
+            coupon_capped=capped,
             loyalty_points=points,
             loyalty_value=points_value,
             subtotal=subtotal,
@@ -174,7 +177,11 @@ class Pricer:
         if context.point_value_usd <= 0:
             raise InvalidInput("point_value_usd", "the loyalty programme has no point value")
         usd_per_unit = await self._rate(due.currency.code, "USD")
-        due_usd = due.amount * usd_per_unit
+        # The customer's total gets the spread on top; points are worth their USD value at the
+        # mid rate, so they are counted net of it: 15 USD of points take 15 USD off.
+        converted = due.currency.code != context.customer_currency.strip().upper()
+        markup = 1 + context.spread if converted else Decimal(1)
+        due_usd = due.amount * usd_per_unit * markup
         points = min(context.redeem_points, usd_to_points(due_usd, context.point_value_usd))
         value_usd = points_to_usd(points, context.point_value_usd)
-        return points, Money(value_usd / usd_per_unit, due.currency)
+        return points, Money(value_usd / usd_per_unit / markup, due.currency)

@@ -75,7 +75,10 @@ def _tiers(tiers: Sequence[Tier]) -> tuple[Tier, ...]:
                 f"tier {tier.name!r}: name it with 1-40 letters, digits, - or _ "
                 "and give numbers of 0 or more",
             )
-    return TierPolicy(TIER_CURRENCY, tuple(tiers)).tiers
+    try:
+        return TierPolicy(TIER_CURRENCY, tuple(tiers)).tiers
+    except InvalidInput as exc:
+        raise InvalidInput("loyalty_tiers", exc.reason) from None
 
 
 def _validated(fields: TenantFields) -> dict[str, Any]:

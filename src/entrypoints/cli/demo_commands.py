@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from adapters.clocks import SystemClock
-from entrypoints.bootstrap import IdentityParts, build_pricing
+from entrypoints.bootstrap import IdentityParts, PricingParts, build_pricing
 from entrypoints.cli.settings_option import load_settings
 from entrypoints.cli.tenants_commands import run_with_identity
 from funflights_core.errors import Conflict, NotFound
@@ -48,11 +48,8 @@ DEMO_RULES: tuple[dict[str, str], ...] = (
 )
 
 
-async def _seed_pricing(parts: IdentityParts) -> list[str]:
+async def _seed_pricing(parts: IdentityParts, pricing: PricingParts) -> list[str]:
     """Margin rules, a coupon and some loyalty points for the default tenant, once."""
-    pricing = build_pricing(
-        load_settings(), database=parts.database, clock=SystemClock(), http_client=None
-    )
     staff = operator(DEFAULT_TENANT_ID, "demo-seed")
     created: list[str] = []
     if not await pricing.margin_rules.all(staff):
@@ -95,6 +92,10 @@ def seed() -> None:
     """Create the demo tenant and accounts if they are missing (safe to run again)."""
 
     async def work(parts: IdentityParts) -> list[str]:
+        # Built first: a settings mistake stops the command before it changes anything.
+        pricing = build_pricing(
+            load_settings(), database=parts.database, clock=SystemClock(), http_client=None
+        )
         created: list[str] = []
         try:
             await parts.tenant_admin.get(None, "acme")
@@ -122,7 +123,7 @@ def seed() -> None:
                 created.append(f"{role} {email} in {tenant_id}")
             except Conflict:
                 pass
-        created.extend(await _seed_pricing(parts))
+        created.extend(await _seed_pricing(parts, pricing))
         return created
 
     created = run_with_identity(work)

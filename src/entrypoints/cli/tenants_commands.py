@@ -11,7 +11,7 @@ from typing import TypeVar
 import click
 
 from adapters.clocks import SystemClock
-from entrypoints.bootstrap import IdentityParts, build_identity
+from entrypoints.bootstrap import IdentityParts, SettingsError, build_identity
 from entrypoints.cli.settings_option import load_settings
 from entrypoints.customer_files import FileFormat, customer_lines, guess_format
 from funflights_core.customer_import import ImportReport
@@ -39,7 +39,7 @@ def run_with_identity(work: Callable[[IdentityParts], Awaitable[T]]) -> T:
         raise click.BadParameter(exc.reason, param_hint=f"'{exc.field}'") from None
     except (Conflict, NotFound) as exc:
         raise click.ClickException(str(exc)) from None
-    except FunFlightsError as exc:
+    except (FunFlightsError, SettingsError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

@@ -104,7 +104,10 @@ class PricingController(Controller):
     ) -> RatesOut:
         """Every rate against ``base``."""
         pricing = api.services.pricing
-        code = pricing.currencies.currency(base).code
+        try:
+            code = pricing.currencies.currency(base).code
+        except InvalidInput as exc:
+            raise InvalidInput("base", exc.reason) from None
         table = await pricing.exchange.table()
         if code != table.base and code not in table.rates:
             raise InvalidInput("base", f"{table.source} has no rate for {code}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -345,6 +346,8 @@ class CouponLineOut(msgspec.Struct):
     code: str
     discount: MoneyOut
     refused: str | None
+    capped_at_margin: bool
+    """The discount was cut to the margin: a price never goes below the providers' cost."""
 
 
 class LoyaltyLineOut(msgspec.Struct):
@@ -374,7 +377,10 @@ class QuoteOut(msgspec.Struct):
         coupon = None
         if price.coupon_code is not None:
             coupon = CouponLineOut(
-                price.coupon_code, MoneyOut.of(price.coupon_discount), price.coupon_refused
+                price.coupon_code,
+                MoneyOut.of(price.coupon_discount),
+                price.coupon_refused,
+                price.coupon_capped,
             )
         loyalty = None
         if price.loyalty_points:
@@ -472,7 +478,7 @@ class LoyaltyOut(msgspec.Struct):
             balance_usd=str(summary.balance_usd),
             tier=TierOut.of(summary.tier),
             next_tier=None if summary.next_tier is None else TierOut.of(summary.next_tier),
-            spend_12_months_usd=str(summary.spend_12_months),
+            spend_12_months_usd=str(summary.spend_12_months.quantize(Decimal("0.01"))),
             entries=[LedgerEntryOut.of(e) for e in summary.entries],
             next_offset=offset + len(summary.entries) if summary.more else None,
         )

@@ -110,7 +110,9 @@ def test_a_margin_rule_is_set_explained_changed_audited_and_deleted(env: dict[st
     assert f"chosen: {flight}: flight BA 117: 5%" in explained
     assert reason_of(explained, flight) == "chosen: flight rule"
     assert reason_of(explained, later) == "not in force yet"
-    assert reason_of(explained, airline) == f"less specific or preferred than {flight}"
+    assert (
+        reason_of(explained, airline) == f"applies, but the flight rule {flight} is more specific"
+    )
 
     updated = ok(env, "margins", "update", flight, "--percent", "7", "--cabin", "business")
     economy = ok(env, "margins", "explain", *FLIGHT, *AT)

@@ -67,7 +67,8 @@ async def test_stale_rates_fall_back_to_the_next_source_or_are_refused() -> None
 
 
 async def test_an_unknown_pair_or_a_bad_spread_is_refused() -> None:
-    with pytest.raises(RateUnavailable, match="no rate for CHF"):
+    # The source works but lacks the pair: the request is wrong, not the rates (no retry).
+    with pytest.raises(InvalidInput, match="no rate for CHF"):
         await exchange().convert(money("10", "EUR"), "CHF")
     with pytest.raises(InvalidInput):
         await exchange().convert(money("10", "EUR"), "XYZ")

@@ -342,3 +342,16 @@ async def test_lines_sum_to_the_subtotal_and_points_never_raise_the_price(
     assert with_points.loyalty_value <= without.subtotal
     assert with_points.margin == without.margin
     assert with_points.coupon_discount == without.coupon_discount
+
+
+async def test_points_paid_in_another_currency_are_worth_their_usd_value_despite_the_spread() -> (
+    None
+):
+    without = await pricer().price([quote("500")], context(currency="USD", spread="0.02"))
+    with_points = await pricer().price(
+        [quote("500")], context(currency="USD", spread="0.02", points=1500)
+    )
+
+    # 1,500 points at 0.01 USD take exactly 15 USD off, though the total carries a 2% spread.
+    assert with_points.loyalty_points == 1500
+    assert (without.total - with_points.total).amount == Decimal("15.00")

@@ -353,7 +353,7 @@ async def test_explain_names_the_winner_and_why_others_lost(world: World) -> Non
     assert reasons == {
         business.id: "only for cabin business",
         airline.id: "chosen: airline rule",
-        default.id: f"less specific or preferred than {airline.id}",
+        default.id: f"applies, but the airline rule {airline.id} is more specific",
     }
 
 

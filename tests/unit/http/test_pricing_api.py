@@ -127,7 +127,7 @@ def test_the_most_specific_rule_wins_and_explain_says_why(
     assert explained["chosen"]["level"] == "flight"
     reasons = [c["reason"] for c in explained["considered"]]
     assert reasons[0] == "chosen: flight rule"
-    assert all("less specific" in r for r in reasons[1:])
+    assert all(r.startswith("applies, but the flight rule") for r in reasons[1:]), reasons
     # 15 USD at the fixed test rate (1 EUR = 1.08 USD) is 13.888... EUR.
     assert quote(client)["margin"]["amount"] == "13.89"
 
@@ -156,6 +156,7 @@ def test_a_coupon_discounts_a_quote_or_says_why_not(
         "code": "WINTER25",
         "discount": {"amount": "25.00", "currency": "EUR"},
         "refused": None,
+        "capped_at_margin": False,
     }
     assert priced["total"]["amount"] == "495.00"  # 400 + 80 + 40 - 25
 
@@ -167,6 +168,12 @@ def test_a_coupon_discounts_a_quote_or_says_why_not(
     assert cheap["coupon"]["refused"] == "needs a spend of at least 300.00 EUR"
     assert cheap["coupon"]["discount"]["amount"] == "0.00"
 
+    client.post(COUPONS, headers=staff, json={"code": "HALF", "percent_off": "50"})
+    capped = quote(client, coupon="HALF")
+    assert capped["coupon"]["capped_at_margin"] is True
+    assert capped["coupon"]["discount"] == capped["margin"]  # never below the cost
+    assert capped["total"]["amount"] == "480.00"
+
     unknown = client.post("/api/v1/pricing/quote", json=quote_body(coupon="NOPE1"))
     assert unknown.status_code == 422
     assert unknown.json()["invalid-params"][0]["name"] == "coupon"
@@ -177,6 +184,13 @@ def test_a_coupon_discounts_a_quote_or_says_why_not(
         ).status_code
         == 409
     )
+    expired = client.post(
+        COUPONS,
+        headers=staff,
+        json={"code": "OLD", "percent_off": "5", "valid_until": "2025-06-01T00:00:00Z"},
+    )
+    assert expired.status_code == 422
+    assert expired.json()["invalid-params"][0]["name"] == "valid_until"
     patched = client.patch(f"{COUPONS}/winter25", headers=staff, json={"minimum_spend": None})
     assert patched.json()["minimum_spend"] is None
     assert [
@@ -223,10 +237,11 @@ def test_reference_data_currencies_and_rates(
     assert Decimal(rates["rates"]["EUR"]) * Decimal("1.08") == pytest.approx(Decimal(1))
     assert "USD" not in rates["rates"]
 
-    for bad in ("XXY", "ZZZ"):
+    for bad in ("XXY", "AED"):  # not a currency; a currency the rates do not cover
         refused = client.get("/api/v1/fx/rates", params={"base": bad})
         assert refused.status_code == 422
         assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["invalid-params"][0]["name"] == "base"
 
 
 def test_loyalty_points_pay_part_of_a_price_and_show_in_the_account(
@@ -278,6 +293,8 @@ def test_loyalty_points_pay_part_of_a_price_and_show_in_the_account(
         ),
         ({"quotes": []}, "quotes"),
         ({"cabin": "steerage"}, "cabin"),
+        ({"departure": "2025-12-31"}, "departure"),
+        ({"currency": "AED"}, "currency"),
         ({"surprise": True}, "surprise"),
     ],
 )
