@@ -108,9 +108,7 @@ class MarginBook:
         return Explanation(chosen, tuple(considered))
 
 
-def _why_not_chosen(
-    rule: MarginRule, chosen: MarginRule, facts: FlightFacts, at: datetime
-) -> str:
+def _why_not_chosen(rule: MarginRule, chosen: MarginRule, facts: FlightFacts, at: datetime) -> str:
     if not rule.applies(facts, at):
         return _why_not(rule, facts, at)
     if rule.level != chosen.level:
