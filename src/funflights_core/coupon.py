@@ -33,6 +33,8 @@ class Coupon:
     uses_per_customer: int | None = None
     combinable: bool = False
     description: str = ""
+    below_cost_allowed: bool = False
+    """A promotion the platform funds: the discount may take a price below the cost."""
 
     @property
     def amounts_currency(self) -> str | None:

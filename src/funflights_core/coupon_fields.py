@@ -26,6 +26,7 @@ COUPON_FIELDS = (
     "uses_per_customer",
     "combinable",
     "description",
+    "below_cost_allowed",
 )
 """The fields staff set on a coupon besides its code (``percent_off`` in percent)."""
 
@@ -66,6 +67,7 @@ def coupon_fields(coupon: Coupon) -> dict[str, Any]:
         "total_uses": coupon.total_uses,
         "uses_per_customer": coupon.uses_per_customer,
         "combinable": coupon.combinable,
+        "below_cost_allowed": coupon.below_cost_allowed,
         "description": coupon.description,
     }
 
@@ -89,6 +91,14 @@ def _limit(value: Any, field: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInput(field, "use a whole number of at least 1, or leave it out")
+    return value
+
+
+def _flag(value: Any, field: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise InvalidInput(field, "use true or false")
     return value
 
 
@@ -130,10 +140,8 @@ def coupon_from_fields(
         if cabin not in CABINS:
             raise InvalidInput("cabins", "use " + ", ".join(CABINS))
     routes = _codes(fields.get("routes"), "routes", _ROUTE, "LHR-JFK")
-    combinable = fields.get("combinable")
-    combinable = False if combinable is None else combinable
-    if not isinstance(combinable, bool):
-        raise InvalidInput("combinable", "use true or false")
+    combinable = _flag(fields.get("combinable"), "combinable")
+    below_cost = _flag(fields.get("below_cost_allowed"), "below_cost_allowed")
     description = str(fields.get("description") or "").strip()
     if len(description) > 500:
         raise InvalidInput("description", "use at most 500 characters")
@@ -151,6 +159,7 @@ def coupon_from_fields(
         total_uses=_limit(fields.get("total_uses"), "total_uses"),
         uses_per_customer=_limit(fields.get("uses_per_customer"), "uses_per_customer"),
         combinable=combinable,
+        below_cost_allowed=below_cost,
         description=description,
     )
 

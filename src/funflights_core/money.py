@@ -47,6 +47,17 @@ def _decimal(value: object) -> Decimal:
     return amount
 
 
+def _exact(amount: Decimal, currency: Currency) -> Money:
+    """Money from arithmetic on Money: already a finite Decimal, so not checked again.
+
+    Pricing creates several amounts per price; the converter's checks were most of its cost.
+    """
+    money = object.__new__(Money)
+    object.__setattr__(money, "amount", amount)
+    object.__setattr__(money, "currency", currency)
+    return money
+
+
 @attrs.frozen
 class Money:
     """An exact amount: arithmetic never rounds; ``rounded`` does, for display and charging."""
@@ -68,20 +79,21 @@ class Money:
     def __add__(self, other: Money) -> Money:
         """The sum of two amounts of one currency."""
         self._same(other)
-        return Money(self.amount + other.amount, self.currency)
+        return _exact(self.amount + other.amount, self.currency)
 
     def __sub__(self, other: Money) -> Money:
         """The difference of two amounts of one currency."""
         self._same(other)
-        return Money(self.amount - other.amount, self.currency)
+        return _exact(self.amount - other.amount, self.currency)
 
     def __neg__(self) -> Money:
         """The opposite amount."""
-        return Money(-self.amount, self.currency)
+        return _exact(-self.amount, self.currency)
 
     def __mul__(self, factor: Decimal | int) -> Money:
         """The amount times a factor (a Decimal or an int, never a float or Money)."""
-        return Money(self.amount * _decimal(factor), self.currency)
+        exact = factor if type(factor) is Decimal or type(factor) is int else _decimal(factor)
+        return _exact(self.amount * exact, self.currency)
 
     __rmul__ = __mul__
 

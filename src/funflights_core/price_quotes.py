@@ -18,6 +18,9 @@ from funflights_core.margin_rule import FlightFacts
 from funflights_core.pricing import PriceBreakdown, Pricer, PricingContext, ProviderQuote
 from funflights_core.tenant import Tenant, currency_code
 
+MAX_COUPONS = 5
+"""Coupons one price may combine."""
+
 
 @attrs.frozen
 class Buyer:
@@ -43,6 +46,8 @@ class QuoteRequest:
     currency: str | None = None
     """The currency to pay in; default: the customer's preferred one, else the tenant's."""
     coupon: str | None = None
+    coupons: Sequence[str] = ()
+    """More codes to combine with ``coupon`` (each must allow combining)."""
     redeem_points: int = 0
 
 
@@ -95,14 +100,18 @@ class QuoteService:
             request.currency or buyer.preferred_currency or tenant.default_currency, "currency"
         )
         self._exchange.currency(currency)  # an unknown currency is the caller's mistake
-        coupon, use = None, None
-        if request.coupon:
+        asked = (request.coupon or "", *request.coupons)
+        codes = list(dict.fromkeys(c.strip().upper() for c in asked if c.strip()))
+        if len(codes) > MAX_COUPONS:
+            raise InvalidInput("coupons", f"use at most {MAX_COUPONS} coupons at once")
+        coupons, uses = [], {}
+        for code in codes:
             try:
-                coupon, use = await self._coupons.for_customer(
-                    tenant.id, request.coupon, buyer.customer_id
-                )
+                coupon, use = await self._coupons.for_customer(tenant.id, code, buyer.customer_id)
             except NotFound:
-                raise InvalidInput("coupon", "there is no such coupon") from None
+                raise InvalidInput("coupon", f"there is no coupon {code}") from None
+            coupons.append(coupon)
+            uses[coupon.code] = use
         if request.redeem_points:
             if buyer.customer_id is None:
                 raise InvalidInput("redeem_points", "sign in to use loyalty points")
@@ -114,12 +123,11 @@ class QuoteService:
             passengers=request.passengers,
             customer_currency=currency,
             at=self._clock.now(),
-            coupon=coupon,
+            coupons=tuple(coupons),
+            coupon_uses=uses,
             spread=tenant.exchange_spread,
             redeem_points=request.redeem_points,
             point_value_usd=tenant.point_value_usd,
         )
-        if use is not None:
-            context = attrs.evolve(context, coupon_use=use)
         pricer = Pricer(margins=await self._books.book(tenant.id), exchange=self._exchange)
         return await pricer.price(request.quotes, context)

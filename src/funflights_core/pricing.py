@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,6 +15,8 @@ from funflights_core.loyalty import points_to_usd, usd_to_points
 from funflights_core.margin_book import MarginBook
 from funflights_core.margin_rule import FlightFacts
 from funflights_core.money import Money
+
+_UNUSED = CouponUse()
 
 
 @attrs.frozen
@@ -41,13 +43,29 @@ class PricingContext:
     at: datetime
     coupon: Coupon | None = None
     coupon_use: CouponUse = attrs.field(factory=CouponUse)
+    """How often ``coupon`` was used (the one-coupon case of ``coupons``)."""
     spread: Decimal = Decimal(0)
     allow_below_cost: bool = False
-    """Whether a coupon may take the price below the provider's cost (a deliberate promotion)."""
+    """Whether coupons may take the price below the provider's cost (a deliberate promotion)."""
+    coupons: tuple[Coupon, ...] = ()
+    """Further coupons, applied in order after ``coupon``; combined only if all allow it."""
+    coupon_uses: Mapping[str, CouponUse] = attrs.field(factory=dict)
+    """How often each of ``coupons`` was used, by code."""
     redeem_points: int = 0
     """Loyalty points the customer offers toward the price (checked against their balance)."""
     point_value_usd: Decimal = Decimal(0)
     """What one of the tenant's points is worth in US dollars."""
+
+
+@attrs.frozen
+class CouponLine:
+    """One coupon in a price: what it took off, or why it took nothing."""
+
+    code: str
+    discount: Money
+    refused: str | None
+    capped: bool
+    """Cut to what was left of the margin: a price never goes below the provider's cost."""
 
 
 @attrs.frozen
@@ -59,11 +77,8 @@ class PriceBreakdown:
     """The losing quotes, kept for audit."""
     margin: Money
     margin_rule_id: str | None
-    coupon_discount: Money
-    coupon_code: str | None
-    coupon_refused: str | None
-    coupon_capped: bool
-    """Whether the discount was cut to the margin (a price never goes below the cost)."""
+    coupon_lines: tuple[CouponLine, ...]
+    """Each coupon asked for, in order: its discount, or why it did not apply."""
     loyalty_points: int
     """Points redeemed toward the price."""
     loyalty_value: Money
@@ -73,6 +88,26 @@ class PriceBreakdown:
     conversion: Conversion | None
     total: Money
     """What the customer pays, rounded, in the customer's currency."""
+
+    @property
+    def coupon_discount(self) -> Money:
+        """What all coupons together take off."""
+        return sum((line.discount for line in self.coupon_lines), self.margin * 0)
+
+    @property
+    def coupon_code(self) -> str | None:
+        """The first coupon asked for (the one-coupon case)."""
+        return self.coupon_lines[0].code if self.coupon_lines else None
+
+    @property
+    def coupon_refused(self) -> str | None:
+        """Why the first coupon did not apply, if it did not."""
+        return self.coupon_lines[0].refused if self.coupon_lines else None
+
+    @property
+    def coupon_capped(self) -> bool:
+        """Whether a discount was cut to the margin (a price never goes below the cost)."""
+        return any(line.capped for line in self.coupon_lines)
 
     @property
     def lines(self) -> tuple[Money, ...]:
@@ -90,11 +125,15 @@ def best_quote(quotes: Sequence[ProviderQuote]) -> tuple[ProviderQuote, tuple[Pr
     """The cheapest quote for the customer (ties by provider name) and the others."""
     if not quotes:
         raise InvalidInput("quotes", "an offer needs at least one provider quote")
-    currency = quotes[0].cost.currency.code
-    if any(q.cost.currency.code != currency for q in quotes):
+    costs = [q.cost for q in quotes]  # each checks its own fare and taxes share a currency
+    currency = costs[0].currency.code
+    if any(cost.currency.code != currency for cost in costs):
         raise CurrencyMismatch("compare quotes in one currency: convert them first")
-    ordered = sorted(quotes, key=lambda q: (q.cost.amount, q.provider))
-    return ordered[0], tuple(ordered[1:])
+    ordered = sorted(
+        ((cost.amount, q.provider, n), q)
+        for n, (cost, q) in enumerate(zip(costs, quotes, strict=True))
+    )
+    return ordered[0][1], tuple(q for _, q in ordered[1:])
 
 
 class Pricer:
@@ -120,7 +159,8 @@ class Pricer:
         if context.redeem_points < 0:
             raise InvalidInput("redeem_points", "must not be negative")
         chosen, others = best_quote(quotes)
-        zero = chosen.cost * 0
+        cost = chosen.cost
+        zero = cost * 0
         currency = zero.currency
         rule = self._margins.rule_for(context.flight, context.at)
         if rule is not None and rule.amounts_currency not in (None, currency.code):
@@ -129,22 +169,13 @@ class Pricer:
                 currency, await self._rate(str(rule.amounts_currency), currency.code)
             )
         margin = zero if rule is None else rule.margin(chosen.base_fare, context.passengers)
-        price = chosen.cost + margin
-        off, refused, capped = zero, None, False
-        coupon = context.coupon
-        if coupon is not None:
-            if coupon.amounts_currency not in (None, currency.code):
-                coupon = coupon.in_currency(
-                    currency, await self._rate(str(coupon.amounts_currency), currency.code)
-                )
-            refused = refusal(
-                coupon, price=price, flight=context.flight, at=context.at, used=context.coupon_use
-            )
-            if refused is None:
-                off = discount(coupon, price)
-                # Never below the provider's cost unless the promotion says so.
-                if not context.allow_below_cost and off > margin:
-                    off, capped = (margin if margin > zero else zero), True
+        price = cost + margin
+        coupon_lines: tuple[CouponLine, ...] = ()
+        off = zero
+        if context.coupon is not None or context.coupons:
+            coupon_lines = await self._coupons(price, margin, context)
+            for line in coupon_lines:
+                off = off + line.discount
         points, points_value = 0, zero
         if context.redeem_points:
             points, points_value = await self._points(price - off, context)
@@ -161,16 +192,46 @@ class Pricer:
             others=others,
             margin=margin,
             margin_rule_id=None if rule is None else rule.id,
-            coupon_discount=off,
-            coupon_code=None if context.coupon is None else context.coupon.code,
-            coupon_refused=refused,
-            coupon_capped=capped,
+            coupon_lines=coupon_lines,
             loyalty_points=points,
             loyalty_value=points_value,
             subtotal=subtotal,
             conversion=conversion,
             total=total.rounded(),
         )
+
+    async def _coupons(
+        self, price: Money, margin: Money, context: PricingContext
+    ) -> tuple[CouponLine, ...]:
+        """Each coupon's line: applied in order to what is left of the price."""
+        asked = [(c, context.coupon_uses.get(c.code, _UNUSED)) for c in context.coupons]
+        if context.coupon is not None:
+            asked.insert(0, (context.coupon, context.coupon_use))
+        zero = price * 0
+        currency = price.currency
+        lines: list[CouponLine] = []
+        accepted: list[Coupon] = []
+        left, margin_left = price, margin if margin > zero else zero
+        for coupon, use in asked:
+            if coupon.amounts_currency not in (None, currency.code):
+                rate = await self._rate(str(coupon.amounts_currency), currency.code)
+                coupon = coupon.in_currency(currency, rate)
+            refused = refusal(
+                coupon, price=price, flight=context.flight, at=context.at, used=use, others=accepted
+            )
+            if refused is not None:
+                lines.append(CouponLine(coupon.code, zero, refused, False))
+                continue
+            off, capped = discount(coupon, left), False
+            # Never below the provider's cost unless the promotion says so.
+            may_go_below = context.allow_below_cost or coupon.below_cost_allowed
+            if not may_go_below and off > margin_left:
+                off, capped = margin_left, True
+            left = left - off
+            margin_left = margin_left - off if off < margin_left else zero
+            accepted.append(coupon)
+            lines.append(CouponLine(coupon.code, off, None, capped))
+        return tuple(lines)
 
     async def _points(self, due: Money, context: PricingContext) -> tuple[int, Money]:
         """The points used toward ``due`` (never more than it is worth) and their value."""

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -207,6 +208,7 @@ class CouponRow(Base):
     total_uses: Mapped[int | None] = mapped_column()
     uses_per_customer: Mapped[int | None] = mapped_column()
     combinable: Mapped[bool] = mapped_column(Boolean)
+    below_cost_allowed: Mapped[bool] = mapped_column(Boolean, server_default=false())
     description: Mapped[str] = mapped_column(Text)
     uses: Mapped[int] = mapped_column(server_default="0")
 

@@ -27,6 +27,7 @@ _FIELDS = (
     "total_uses",
     "uses_per_customer",
     "combinable",
+    "below_cost_allowed",
     "description",
 )
 

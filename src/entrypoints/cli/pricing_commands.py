@@ -100,6 +100,15 @@ _COUPON_OPTIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
         {"default": None, "help": "Whether it combines with other coupons (default: not)."},
     ),
     ("--description", "description", {"help": "What the coupon is for."}),
+    (
+        "--below-cost/--not-below-cost",
+        "below_cost_allowed",
+        {
+            "default": None,
+            "help": "A promotion the platform funds: may take a price below the providers' "
+            "cost (default: not; the discount is cut to the margin).",
+        },
+    ),
 )
 
 _RULE_HINTS = {field: f"'{option}'" for option, field, _ in _RULE_OPTIONS}
@@ -191,13 +200,11 @@ def _clear_option(options: Sequence[tuple[str, str, dict[str, Any]]]) -> Callabl
     """``--clear FIELD`` (repeatable), by option name or field name; gives field names."""
     aliases: dict[str, str] = {}
     for option, field, _ in options:
-        if field == "combinable":
-            continue  # a yes/no: say --not-combinable
+        # A yes/no option clears to "no"; it is named by its first spelling.
+        name = option.split("/")[0].lstrip("-")
         aliases[field.replace("_", "-")] = field
-        aliases[option.lstrip("-")] = field
-    known = ", ".join(option.lstrip("-") for option, field, _ in options if field != "combinable")
-    if any(field == "combinable" for _, field, _ in options):
-        known += " (for combinable, say --not-combinable)"
+        aliases[name] = field
+    known = ", ".join(option.split("/")[0].lstrip("-") for option, _, _ in options)
 
     def convert(
         ctx: click.Context, param: click.Parameter, values: tuple[str, ...]

@@ -70,6 +70,7 @@ class PricingController(Controller):
             passengers=data.passengers,
             currency=data.currency,
             coupon=data.coupon,
+            coupons=data.coupons,
             redeem_points=data.redeem_points,
         )
         buyer = Buyer(caller.tenant, customer_id, preferred)

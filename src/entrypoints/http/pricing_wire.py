@@ -208,6 +208,8 @@ class CouponIn(msgspec.Struct, forbid_unknown_fields=True):
     total_uses: Limit | None = None
     uses_per_customer: Limit | None = None
     combinable: bool = False
+    below_cost_allowed: bool = False
+    """A promotion the platform funds: it may take a price below the providers' cost."""
     description: Text | None = None
 
     def fields(self) -> dict[str, Any]:
@@ -230,6 +232,7 @@ class CouponPatchIn(msgspec.Struct, forbid_unknown_fields=True):
     total_uses: Limit | Unset | None = UNSET
     uses_per_customer: Limit | Unset | None = UNSET
     combinable: bool | Unset = UNSET
+    below_cost_allowed: bool | Unset = UNSET
     description: Text | Unset | None = UNSET
 
     def fields(self) -> dict[str, Any]:
@@ -253,6 +256,7 @@ class CouponOut(msgspec.Struct):
     total_uses: int | None
     uses_per_customer: int | None
     combinable: bool
+    below_cost_allowed: bool
     description: str
     uses: int
 
@@ -285,6 +289,8 @@ class QuoteIn(msgspec.Struct, forbid_unknown_fields=True):
     currency: Code3 | None = None
     """The currency to pay in; default: your preferred one, else the tenant's."""
     coupon: CouponCode | None = None
+    coupons: Annotated[list[str], msgspec.Meta(max_length=5)] = []
+    """More codes to combine with ``coupon``; each must allow combining."""
     redeem_points: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)] = 0
 
 
@@ -364,7 +370,8 @@ class QuoteOut(msgspec.Struct):
     other_quotes: list[ProviderQuoteOut]
     margin: MoneyOut
     margin_rule_id: str | None
-    coupon: CouponLineOut | None
+    coupons: list[CouponLineOut]
+    """Each coupon asked for, in order: its discount, or why it did not apply."""
     loyalty: LoyaltyLineOut | None
     subtotal: MoneyOut
     """Base fare + taxes + margin - coupon - points, in the fare's currency."""
@@ -374,14 +381,6 @@ class QuoteOut(msgspec.Struct):
     @classmethod
     def of(cls, price: PriceBreakdown) -> QuoteOut:
         """The wire form of a breakdown."""
-        coupon = None
-        if price.coupon_code is not None:
-            coupon = CouponLineOut(
-                price.coupon_code,
-                MoneyOut.of(price.coupon_discount),
-                price.coupon_refused,
-                price.coupon_capped,
-            )
         loyalty = None
         if price.loyalty_points:
             loyalty = LoyaltyLineOut(price.loyalty_points, MoneyOut.of(price.loyalty_value))
@@ -390,7 +389,10 @@ class QuoteOut(msgspec.Struct):
             other_quotes=[ProviderQuoteOut.of(q) for q in price.others],
             margin=MoneyOut.of(price.margin),
             margin_rule_id=price.margin_rule_id,
-            coupon=coupon,
+            coupons=[
+                CouponLineOut(c.code, MoneyOut.of(c.discount), c.refused, c.capped)
+                for c in price.coupon_lines
+            ],
             loyalty=loyalty,
             subtotal=MoneyOut.of(price.subtotal),
             exchange=None if price.conversion is None else ConversionOut.of(price.conversion),

@@ -344,7 +344,7 @@ def test_a_coupon_is_created_listed_shown_changed_audited_and_deleted(
         (["create", "NOPE", "--percent-off", "5", "--route", "LHRJFK"], "'--route': 'LHRJFK'"),
         (["create", "NOPE", "--percent-off", "5", "--total-uses", "0"], "'--total-uses'"),
         (["update", "NOPE", "--percent-off", "5"], "no coupon NOPE"),
-        (["update", "NOPE", "--clear", "combinable"], "say --not-combinable"),
+        (["update", "NOPE", "--clear", "bogus"], "bogus"),
         (["delete", "NOPE", "--yes"], "no coupon NOPE"),
         (["history", "NOPE"], "no coupon NOPE was ever recorded"),
     ],

@@ -54,6 +54,7 @@ FULL = {
     "total_uses": 100,
     "uses_per_customer": 2,
     "combinable": True,
+    "below_cost_allowed": True,
     "description": "Spring sale",
 }
 PERCENT = {"percent_off": "10"}
@@ -205,6 +206,7 @@ def test_a_percentage_coupon_writes_plain_defaults() -> None:
         "uses_per_customer": None,
         "combinable": False,
         "description": "",
+        "below_cost_allowed": False,
     }
 
 

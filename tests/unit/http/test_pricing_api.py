@@ -152,12 +152,14 @@ def test_a_coupon_discounts_a_quote_or_says_why_not(
     assert made.json()["code"] == "WINTER25"
 
     priced = quote(client, coupon="Winter25")
-    assert priced["coupon"] == {
-        "code": "WINTER25",
-        "discount": {"amount": "25.00", "currency": "EUR"},
-        "refused": None,
-        "capped_at_margin": False,
-    }
+    assert priced["coupons"] == [
+        {
+            "code": "WINTER25",
+            "discount": {"amount": "25.00", "currency": "EUR"},
+            "refused": None,
+            "capped_at_margin": False,
+        }
+    ]
     assert priced["total"]["amount"] == "495.00"  # 400 + 80 + 40 - 25
 
     cheap = quote(
@@ -165,13 +167,13 @@ def test_a_coupon_discounts_a_quote_or_says_why_not(
         coupon="WINTER25",
         quotes=[{"provider": "p", "base_fare": "150", "taxes": "20", "currency": "EUR"}],
     )
-    assert cheap["coupon"]["refused"] == "needs a spend of at least 300.00 EUR"
-    assert cheap["coupon"]["discount"]["amount"] == "0.00"
+    assert cheap["coupons"][0]["refused"] == "needs a spend of at least 300.00 EUR"
+    assert cheap["coupons"][0]["discount"]["amount"] == "0.00"
 
     client.post(COUPONS, headers=staff, json={"code": "HALF", "percent_off": "50"})
     capped = quote(client, coupon="HALF")
-    assert capped["coupon"]["capped_at_margin"] is True
-    assert capped["coupon"]["discount"] == capped["margin"]  # never below the cost
+    assert capped["coupons"][0]["capped_at_margin"] is True
+    assert capped["coupons"][0]["discount"] == capped["margin"]  # never below the cost
     assert capped["total"]["amount"] == "480.00"
 
     unknown = client.post("/api/v1/pricing/quote", json=quote_body(coupon="NOPE1"))
@@ -199,6 +201,41 @@ def test_a_coupon_discounts_a_quote_or_says_why_not(
         "create",
         "update",
     ]
+
+
+def test_coupons_combine_only_when_each_allows_it_and_a_funded_one_goes_below_cost(
+    world: World,
+) -> None:
+    client, *_ = world
+    staff = bearer(client, "boss@example.com")
+    client.post(RULES, headers=staff, json={"percent": "10"})  # margin 40 on a 400 fare
+    for body in (
+        {"code": "TEN", "amount_off": "10", "currency": "EUR", "combinable": True},
+        {"code": "FIVE", "amount_off": "5", "currency": "EUR", "combinable": True},
+        {"code": "SOLO", "amount_off": "20", "currency": "EUR"},
+        {"code": "LAUNCH", "amount_off": "100", "currency": "EUR", "below_cost_allowed": True},
+    ):
+        assert client.post(COUPONS, headers=staff, json=body).status_code == 201
+
+    both = quote(client, coupons=["TEN", "five"])
+    assert [(c["code"], c["discount"]["amount"]) for c in both["coupons"]] == [
+        ("TEN", "10.00"),
+        ("FIVE", "5.00"),
+    ]
+    assert both["total"]["amount"] == "505.00"  # 400 + 80 + 40 - 15
+
+    solo = quote(client, coupon="TEN", coupons=["SOLO"])
+    assert solo["coupons"][1]["refused"] == "cannot be combined with another coupon"
+    assert solo["total"]["amount"] == "510.00"
+
+    funded = quote(client, coupon="LAUNCH")
+    assert funded["coupons"][0]["capped_at_margin"] is False
+    assert funded["total"]["amount"] == "420.00"  # 60 below the providers' cost of 480
+
+    too_many = client.post(
+        "/api/v1/pricing/quote", json=quote_body(coupons=["A1A", "B2B", "C3C", "D4D", "E5E", "F6F"])
+    )
+    assert too_many.status_code == 400
 
 
 def test_the_total_is_converted_with_the_tenants_spread_and_the_rate_recorded(

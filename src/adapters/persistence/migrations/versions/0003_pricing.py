@@ -92,6 +92,7 @@ def upgrade() -> None:
         sa.Column("total_uses", sa.Integer(), nullable=True),
         sa.Column("uses_per_customer", sa.Integer(), nullable=True),
         sa.Column("combinable", sa.Boolean(), nullable=False),
+        sa.Column("below_cost_allowed", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("uses", sa.Integer(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(
