@@ -9,6 +9,8 @@ from typing import Any
 
 import attrs
 
+from funflights_core.staff import Staff
+
 
 @attrs.frozen
 class AuditEntry:
@@ -47,3 +49,27 @@ def _decoded(text: str) -> Mapping[str, Any]:
 def audit_state(fields: Mapping[str, Any]) -> str:
     """A thing's fields as stable JSON text (Decimals and dates as strings)."""
     return json.dumps(fields, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def change_entry(
+    entry_id: str,
+    staff: Staff,
+    subject: str,
+    subject_id: str,
+    at: datetime,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> AuditEntry:
+    """The entry for a change by staff: a create without ``before``, a delete without ``after``."""
+    action = "create" if before is None else "delete" if after is None else "update"
+    return AuditEntry(
+        id=entry_id,
+        tenant_id=staff.tenant_id,
+        subject=subject,
+        subject_id=subject_id,
+        action=action,
+        actor=staff.actor,
+        at=at,
+        before=None if before is None else audit_state(before),
+        after=None if after is None else audit_state(after),
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from funflights_core.audit import AuditEntry, audit_state
+from funflights_core.audit import AuditEntry, change_entry
 from funflights_core.clock import Clock
 from funflights_core.coupon import Coupon, CouponUse
 from funflights_core.coupon_fields import (
@@ -72,7 +72,7 @@ class CouponService:
             if await uow.coupons.get(coupon.code) is not None:
                 raise Conflict(f"coupon {coupon.code} exists already")
             await uow.coupons.add(coupon)
-            await self._changed(uow, staff, coupon.code, "create", None, coupon)
+            await self._changed(uow, staff, coupon.code, None, coupon)
         return coupon
 
     async def update(self, staff: Staff, code: str, changes: Mapping[str, Any]) -> Coupon:
@@ -81,7 +81,7 @@ class CouponService:
             before = await self._stored(uow, code)
             after = changed_coupon(before, changes, currencies=self._currencies)
             await uow.coupons.replace(after)
-            await self._changed(uow, staff, before.code, "update", before, after)
+            await self._changed(uow, staff, before.code, before, after)
         return after
 
     async def delete(self, staff: Staff, code: str) -> Coupon:
@@ -89,7 +89,7 @@ class CouponService:
         async with self._database.for_tenant(staff.tenant_id) as uow:
             before = await self._stored(uow, code)
             await uow.coupons.remove(before.code)
-            await self._changed(uow, staff, before.code, "delete", before, None)
+            await self._changed(uow, staff, before.code, before, None)
         return before
 
     async def history(self, staff: Staff, code: str) -> Sequence[AuditEntry]:
@@ -149,21 +149,18 @@ class CouponService:
         uow: TenantUnitOfWork,
         staff: Staff,
         code: str,
-        action: str,
         before: Coupon | None,
         after: Coupon | None,
     ) -> None:
         await uow.audit.add(
-            AuditEntry(
-                id=self._ids.new_id(),
-                tenant_id=staff.tenant_id,
-                subject=SUBJECT,
-                subject_id=code,
-                action=action,
-                actor=staff.actor,
-                at=self._clock.now(),
-                before=None if before is None else audit_state(coupon_fields(before)),
-                after=None if after is None else audit_state(coupon_fields(after)),
+            change_entry(
+                self._ids.new_id(),
+                staff,
+                SUBJECT,
+                code,
+                self._clock.now(),
+                None if before is None else coupon_fields(before),
+                None if after is None else coupon_fields(after),
             )
         )
         await uow.commit()

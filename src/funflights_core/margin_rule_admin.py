@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from funflights_core.audit import AuditEntry, audit_state
+from funflights_core.audit import AuditEntry, change_entry
 from funflights_core.clock import Clock
 from funflights_core.errors import NotFound
 from funflights_core.ids import IdGenerator
@@ -66,7 +66,7 @@ class MarginRuleAdmin:
         async with self._database.for_tenant(staff.tenant_id) as uow:
             version = await uow.margin_rules.bump_version()
             await uow.margin_rules.add(rule, version=version)
-            await self._changed(uow, staff, rule.id, "create", None, rule, now)
+            await self._changed(uow, staff, rule.id, None, rule, now)
         return rule
 
     async def update(self, staff: Staff, rule_id: str, changes: Mapping[str, Any]) -> MarginRule:
@@ -80,7 +80,7 @@ class MarginRuleAdmin:
                 raise NotFound(f"no margin rule {rule_id}")
             after = changed_rule(before, changes, currencies=self._currencies)
             await uow.margin_rules.replace(after, version=version)
-            await self._changed(uow, staff, rule_id, "update", before, after, now)
+            await self._changed(uow, staff, rule_id, before, after, now)
         return after
 
     async def delete(self, staff: Staff, rule_id: str) -> MarginRule:
@@ -92,7 +92,7 @@ class MarginRuleAdmin:
             if before is None:
                 raise NotFound(f"no margin rule {rule_id}")
             await uow.margin_rules.remove(rule_id, version=version)
-            await self._changed(uow, staff, rule_id, "delete", before, None, now)
+            await self._changed(uow, staff, rule_id, before, None, now)
         return before
 
     async def history(self, staff: Staff, rule_id: str) -> Sequence[AuditEntry]:
@@ -113,22 +113,19 @@ class MarginRuleAdmin:
         uow: TenantUnitOfWork,
         staff: Staff,
         rule_id: str,
-        action: str,
         before: MarginRule | None,
         after: MarginRule | None,
         at: datetime,
     ) -> None:
         await uow.audit.add(
-            AuditEntry(
-                id=self._ids.new_id(),
-                tenant_id=staff.tenant_id,
-                subject=SUBJECT,
-                subject_id=rule_id,
-                action=action,
-                actor=staff.actor,
-                at=at,
-                before=None if before is None else audit_state(rule_fields(before)),
-                after=None if after is None else audit_state(rule_fields(after)),
+            change_entry(
+                self._ids.new_id(),
+                staff,
+                SUBJECT,
+                rule_id,
+                at,
+                None if before is None else rule_fields(before),
+                None if after is None else rule_fields(after),
             )
         )
         await uow.commit()
