@@ -75,7 +75,10 @@ def tiers_from_text(text: str) -> tuple[Tier, ...]:
         if not spend.is_finite() or not rate.is_finite() or spend < 0 or rate < 0:
             raise InvalidInput("loyalty_tiers", f"{part!r}: numbers must be 0 or more")
         tiers.append(Tier(fields[0].strip(), spend, rate))
-    TierPolicy(TIER_CURRENCY, tuple(tiers))
+    try:
+        TierPolicy(TIER_CURRENCY, tuple(tiers))
+    except InvalidInput as exc:
+        raise InvalidInput("loyalty_tiers", exc.reason) from None
     return tuple(tiers)
 
 

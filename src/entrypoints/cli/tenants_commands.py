@@ -16,7 +16,9 @@ from entrypoints.cli.settings_option import load_settings
 from entrypoints.customer_files import FileFormat, customer_lines, guess_format
 from funflights_core.customer_import import ImportReport
 from funflights_core.errors import Conflict, FunFlightsError, InvalidInput, NotFound
+from funflights_core.loyalty import tiers_from_text
 from funflights_core.role import Role
+from funflights_core.tenant import Tenant
 from funflights_core.tenant_admin import TenantFields
 
 T = TypeVar("T")
@@ -89,6 +91,41 @@ def create_tenant(
     )
     tenant = run_with_identity(lambda parts: parts.tenant_admin.create(None, tenant_id, fields))
     click.echo(f"created tenant {tenant.id} ({tenant.name})")
+
+
+@tenants.command("pricing")
+@click.argument("tenant_id")
+@click.option(
+    "--exchange-spread",
+    help="Share added to exchange mid rates for this tenant's customers: 0.015 is 1.5%.",
+)
+@click.option(
+    "--loyalty-tiers",
+    help="Tiers by 12-month USD spend, as name:min_spend:points_per_usd;... "
+    "e.g. 'blue:0:1;silver:2000:1.5;gold:5000:2'.",
+)
+def tenant_pricing(tenant_id: str, exchange_spread: str | None, loyalty_tiers: str | None) -> None:
+    """Show TENANT_ID's pricing settings, or change those given."""
+
+    async def work(parts: IdentityParts) -> Tenant:
+        if exchange_spread is None and loyalty_tiers is None:
+            return await parts.tenant_admin.get(None, tenant_id)
+        fields = TenantFields(
+            exchange_spread=exchange_spread,
+            loyalty_tiers=None if loyalty_tiers is None else tiers_from_text(loyalty_tiers),
+        )
+        return await parts.tenant_admin.update(None, tenant_id, fields)
+
+    tenant = run_with_identity(work)
+    click.echo(f"tenant {tenant.id}: exchange spread {tenant.exchange_spread}")
+    click.echo(
+        f"loyalty programme {tenant.loyalty_programme!r}, 1 point = {tenant.point_value_usd} USD"
+    )
+    for tier in tenant.loyalty_tiers:
+        click.echo(
+            f"  tier {tier.name}: from {tier.min_spend} USD in 12 months, "
+            f"{tier.points_per_unit} points per USD"
+        )
 
 
 @tenants.command("list")

@@ -176,3 +176,28 @@ def test_serve_refuses_to_start_without_a_token_secret_outside_demo(env: dict[st
     assert short.exit_code == 2
     assert "at least 32 bytes" in short.output
     assert "too-short" not in short.output
+
+
+def test_a_tenants_pricing_settings_are_shown_and_changed(env: dict[str, str]) -> None:
+    run(env, "db", "upgrade")
+
+    shown = run(env, "tenants", "pricing", "default")
+    changed = run(
+        env,
+        "tenants",
+        "pricing",
+        "default",
+        "--exchange-spread",
+        "0.015",
+        "--loyalty-tiers",
+        "std:0:1;vip:3000:2",
+    )
+    refused = run(env, "tenants", "pricing", "default", "--exchange-spread", "0.5")
+
+    assert "exchange spread 0" in shown.output
+    assert "tier silver: from 2000 USD" in shown.output
+    assert "exchange spread 0.015" in changed.output
+    assert "tier vip: from 3000 USD in 12 months, 2 points per USD" in changed.output
+    assert refused.exit_code == 2
+    assert "use a share from 0 to 0.2" in refused.output
+    assert "exchange spread 0.015" in run(env, "tenants", "pricing", "default").output
