@@ -104,6 +104,7 @@ def fake_container(
             database=container.resolve(UnitOfWorkFactory),
             clock=clock,
             http_client=client,
+            counter=InMemoryAttemptCounter(clock),
         ),
     )
     return container

@@ -288,6 +288,7 @@ def build_pricing(
     database: UnitOfWorkFactory,
     clock: Clock,
     http_client: httpx.AsyncClient | None,
+    counter: AttemptCounter | None = None,
 ) -> PricingParts:
     """Currencies, exchange, margin rules, coupons, loyalty and quotes over the database."""
     currencies = BabelCurrencies()
@@ -319,6 +320,7 @@ def build_pricing(
             loyalty=loyalty,
             airports=AirportsdataCountries(),
             clock=clock,
+            counter=counter,
         ),
     )
 
@@ -371,6 +373,12 @@ def bootstrap(
     container.register(TenantAdmin, instance=parts.tenant_admin)
     container.register(
         PricingParts,
-        instance=build_pricing(settings, database=parts.database, clock=clock, http_client=client),
+        instance=build_pricing(
+            settings,
+            database=parts.database,
+            clock=clock,
+            http_client=client,
+            counter=attempt_counter(settings, clock),
+        ),
     )
     return container

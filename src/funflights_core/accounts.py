@@ -122,8 +122,24 @@ class AccountService:
         return user
 
     async def export(self, tenant_id: str, user_id: str) -> dict[str, object]:
-        """Every personal datum held about the user."""
-        return personal_data(await self.profile(tenant_id, user_id))
+        """Every personal datum held about the user, with their loyalty ledger."""
+        async with self._database.for_tenant(tenant_id) as uow:
+            user = await _live_user(uow.users.get, user_id)
+            entries = await uow.loyalty.entries(user_id)
+        return {
+            **personal_data(user),
+            "loyalty_ledger": [
+                {
+                    "id": e.id,
+                    "kind": e.kind.value,
+                    "points": e.points,
+                    "at": e.at.isoformat(),
+                    "booking_id": e.booking_id,
+                    "spend": None if e.spend is None else str(e.spend),
+                }
+                for e in entries
+            ],
+        }
 
     async def erase(self, tenant_id: str, user_id: str, *, family_id: str) -> None:
         """Erase the user's personal data and end their sessions (GDPR art. 17)."""

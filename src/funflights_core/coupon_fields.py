@@ -35,6 +35,7 @@ _AIRLINE = re.compile(r"^[A-Z0-9]{2}$")
 _ROUTE = re.compile(r"^[A-Z]{3}-[A-Z]{3}$")
 _CABIN = re.compile("^(" + "|".join(c.upper() for c in CABINS) + ")$")
 _HUNDRED = Decimal(100)
+USE_LIMIT = 100_000_000
 
 
 def coupon_code(value: str) -> str:
@@ -89,8 +90,8 @@ def _codes(value: Any, field: str, pattern: re.Pattern[str], example: str) -> fr
 def _limit(value: Any, field: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInput(field, "use a whole number of at least 1, or leave it out")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= USE_LIMIT:
+        raise InvalidInput(field, f"use a whole number from 1 to {USE_LIMIT:,}, or leave it out")
     return value
 
 

@@ -78,8 +78,10 @@ class CouponService:
     async def update(self, staff: Staff, code: str, changes: Mapping[str, Any]) -> Coupon:
         """The coupon with the given fields changed (None clears a field); uses are kept."""
         async with self._database.for_tenant(staff.tenant_id) as uow:
-            before = await self._stored(uow, code)
+            before = await self._stored(uow, code, for_update=True)
             after = changed_coupon(before, changes, currencies=self._currencies)
+            if after == before:
+                return before  # nothing changes, nothing to record
             await uow.coupons.replace(after)
             await self._changed(uow, staff, before.code, before, after)
         return after
@@ -87,7 +89,7 @@ class CouponService:
     async def delete(self, staff: Staff, code: str) -> Coupon:
         """Remove a coupon (kept in the audit log)."""
         async with self._database.for_tenant(staff.tenant_id) as uow:
-            before = await self._stored(uow, code)
+            before = await self._stored(uow, code, for_update=True)
             await uow.coupons.remove(before.code)
             await self._changed(uow, staff, before.code, before, None)
         return before
@@ -138,8 +140,8 @@ class CouponService:
         return released
 
     @staticmethod
-    async def _stored(uow: TenantUnitOfWork, code: str) -> Coupon:
-        coupon = await uow.coupons.get(coupon_code(code))
+    async def _stored(uow: TenantUnitOfWork, code: str, *, for_update: bool = False) -> Coupon:
+        coupon = await uow.coupons.get(coupon_code(code), for_update=for_update)
         if coupon is None:
             raise NotFound(f"no coupon {code.strip().upper()}")
         return coupon

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from funflights_core.margin_book import MarginBook
 from funflights_core.unit_of_work import UnitOfWorkFactory
+
+_log = logging.getLogger(__name__)
 
 
 class MarginBooks:
@@ -75,7 +78,11 @@ class MarginBooks:
             if versions.get(tenant, 0) != version
         ]
         for tenant in stale:
-            await self.catch_up(tenant)
+            try:
+                await self.catch_up(tenant)
+            except Exception:
+                # One tenant's bad data must not keep every other tenant's rules stale.
+                _log.exception("catching up with the margin rules of %s failed", tenant)
         return stale
 
     async def watch(self, interval_s: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,8 @@ from funflights_core.staff import Staff
 from funflights_core.unit_of_work import TenantUnitOfWork, UnitOfWorkFactory
 
 SUBJECT = "margin-rule"
+
+_log = logging.getLogger(__name__)
 
 
 class MarginRuleAdmin:
@@ -71,28 +74,29 @@ class MarginRuleAdmin:
 
     async def update(self, staff: Staff, rule_id: str, changes: Mapping[str, Any]) -> MarginRule:
         """The rule with the given fields changed (None clears a field)."""
-        now = self._clock.now()
         async with self._database.for_tenant(staff.tenant_id) as uow:
-            # The version first: it orders concurrent changes, so ``before`` is current.
+            # The version first: it orders concurrent changes, so ``before`` is current (and
+            # the audit times follow the same order).
             version = await uow.margin_rules.bump_version()
             before = await uow.margin_rules.get(rule_id)
             if before is None:
                 raise NotFound(f"no margin rule {rule_id}")
             after = changed_rule(before, changes, currencies=self._currencies)
+            if after == before:
+                return before  # nothing changes: the version bump is rolled back
             await uow.margin_rules.replace(after, version=version)
-            await self._changed(uow, staff, rule_id, before, after, now)
+            await self._changed(uow, staff, rule_id, before, after, self._clock.now())
         return after
 
     async def delete(self, staff: Staff, rule_id: str) -> MarginRule:
         """Remove a rule; the removed rule is returned (and kept in the audit log)."""
-        now = self._clock.now()
         async with self._database.for_tenant(staff.tenant_id) as uow:
             version = await uow.margin_rules.bump_version()
             before = await uow.margin_rules.get(rule_id)
             if before is None:
                 raise NotFound(f"no margin rule {rule_id}")
             await uow.margin_rules.remove(rule_id, version=version)
-            await self._changed(uow, staff, rule_id, before, None, now)
+            await self._changed(uow, staff, rule_id, before, None, self._clock.now())
         return before
 
     async def history(self, staff: Staff, rule_id: str) -> Sequence[AuditEntry]:
@@ -129,4 +133,8 @@ class MarginRuleAdmin:
             )
         )
         await uow.commit()
-        await self._books.catch_up(staff.tenant_id)
+        try:
+            await self._books.catch_up(staff.tenant_id)
+        except Exception:
+            # The change is stored; this process catches up at its next poll instead.
+            _log.exception("applying a margin-rule change to this process's book failed")

@@ -42,6 +42,9 @@ _FLIGHT_NUMBER = re.compile(r"^[0-9]{1,4}[A-Z]?$")
 _AIRPORT = re.compile(r"^[A-Z]{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _HUNDRED = Decimal(100)
+AMOUNT_LIMIT = Decimal(10) ** 12
+_SMALLEST_STEP = Decimal(1).scaleb(-12)
+"""Amounts staff write: below a trillion, to twelve decimals (what storage and rounding hold)."""
 
 
 def rule_fields(rule: MarginRule) -> dict[str, Any]:
@@ -98,6 +101,8 @@ def amount_field(value: Any, field: str) -> Decimal | None:
         raise InvalidInput(field, f"{value!r} is not a decimal number") from None
     if not number.is_finite():
         raise InvalidInput(field, "must be a finite number")
+    if abs(number) >= AMOUNT_LIMIT or number != number.quantize(_SMALLEST_STEP):
+        raise InvalidInput(field, "use at most 12 digits before the point and 12 after")
     return number
 
 

@@ -92,7 +92,11 @@ class Money:
 
     def __mul__(self, factor: Decimal | int) -> Money:
         """The amount times a factor (a Decimal or an int, never a float or Money)."""
-        exact = factor if type(factor) is Decimal or type(factor) is int else _decimal(factor)
+        exact = (
+            factor
+            if type(factor) is int or (type(factor) is Decimal and factor.is_finite())
+            else _decimal(factor)
+        )
         return _exact(self.amount * exact, self.currency)
 
     __rmul__ = __mul__

@@ -8,9 +8,10 @@ from datetime import date
 import attrs
 
 from funflights_core.airport_countries import AirportCountries
+from funflights_core.attempt_counter import AttemptCounter
 from funflights_core.clock import Clock
 from funflights_core.coupons import CouponService
-from funflights_core.errors import InvalidInput, NotFound
+from funflights_core.errors import InvalidInput, NotFound, TooManyAttempts
 from funflights_core.exchange import CurrencyExchange
 from funflights_core.loyalty_accounts import LoyaltyService
 from funflights_core.margin_books import MarginBooks
@@ -20,6 +21,9 @@ from funflights_core.tenant import Tenant, currency_code
 
 MAX_COUPONS = 5
 """Coupons one price may combine."""
+UNKNOWN_COUPONS_ALLOWED = 10
+UNKNOWN_COUPONS_WINDOW_S = 600
+"""Unknown codes a buyer may try in the window before quotes with coupons answer 429."""
 
 
 @attrs.frozen
@@ -29,6 +33,8 @@ class Buyer:
     tenant: Tenant
     customer_id: str | None = None
     preferred_currency: str | None = None
+    address: str = ""
+    """Where an anonymous buyer calls from (guessing coupon codes is limited per address)."""
 
 
 @attrs.frozen
@@ -63,6 +69,7 @@ class QuoteService:
         loyalty: LoyaltyService,
         airports: AirportCountries,
         clock: Clock,
+        counter: AttemptCounter | None = None,
     ) -> None:
         self._books = books
         self._exchange = exchange
@@ -70,6 +77,7 @@ class QuoteService:
         self._loyalty = loyalty
         self._airports = airports
         self._clock = clock
+        self._counter = counter
 
     def facts(self, request: QuoteRequest) -> FlightFacts:
         """What margin rules look at, with the airports' countries; ``InvalidInput`` if unknown."""
@@ -105,10 +113,17 @@ class QuoteService:
         if len(codes) > MAX_COUPONS:
             raise InvalidInput("coupons", f"use at most {MAX_COUPONS} coupons at once")
         coupons, uses = [], {}
+        guesses = f"unknown-coupons:{tenant.id}:{buyer.customer_id or buyer.address}"
+        if codes and self._counter is not None:
+            tried = await self._counter.peek(guesses)
+            if tried.count >= UNKNOWN_COUPONS_ALLOWED:
+                raise TooManyAttempts(tried.resets_in_s)
         for code in codes:
             try:
                 coupon, use = await self._coupons.for_customer(tenant.id, code, buyer.customer_id)
             except NotFound:
+                if self._counter is not None:
+                    await self._counter.hit(guesses, window_s=UNKNOWN_COUPONS_WINDOW_S)
                 raise InvalidInput("coupon", f"there is no coupon {code}") from None
             coupons.append(coupon)
             uses[coupon.code] = use

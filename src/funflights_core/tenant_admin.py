@@ -64,16 +64,23 @@ def _text(value: str, field: str, limit: int = 200) -> str:
 
 
 _TIER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_TIER_SPEND_LIMIT = Decimal(10) ** 9
+_TIER_RATE_LIMIT = Decimal(1000)
 
 
 def _tiers(tiers: Sequence[Tier]) -> tuple[Tier, ...]:
     for tier in tiers:
         numbers = (tier.min_spend, tier.points_per_unit)
-        if not _TIER_NAME.match(tier.name) or any(not n.is_finite() or n < 0 for n in numbers):
+        if (
+            not _TIER_NAME.match(tier.name)
+            or any(not n.is_finite() or n < 0 for n in numbers)
+            or tier.min_spend >= _TIER_SPEND_LIMIT
+            or tier.points_per_unit > _TIER_RATE_LIMIT
+        ):
             raise InvalidInput(
                 "loyalty_tiers",
-                f"tier {tier.name!r}: name it with 1-40 letters, digits, - or _ "
-                "and give numbers of 0 or more",
+                f"tier {tier.name!r}: name it with 1-40 letters, digits, - or _; spend from 0 "
+                "to under a billion USD; 0 to 1000 points per USD",
             )
     try:
         return TierPolicy(TIER_CURRENCY, tuple(tiers)).tiers

@@ -222,8 +222,12 @@ class CouponRepository(Protocol):
         """Store a new coupon; ``Conflict`` if the code is taken in this tenant."""
         ...
 
-    async def get(self, code: str) -> Coupon | None:
-        """The coupon with this (normalised) code, in this tenant."""
+    async def get(self, code: str, *, for_update: bool = False) -> Coupon | None:
+        """The coupon with this (normalised) code, in this tenant.
+
+        ``for_update``: lock it until the unit of work ends, so that a change based on what
+        was read cannot overwrite a concurrent one.
+        """
         ...
 
     async def all(self) -> Sequence[Coupon]:

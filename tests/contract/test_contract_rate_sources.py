@@ -67,6 +67,8 @@ async def test_http_rates_keep_the_feeds_digits() -> None:
         (FEED, 503, "HTTP 503"),
         (b"<html>", 200, "unreadable"),
         (b'{"base": "EUR", "date": "2030-01-02", "rates": {"USD": -1}}', 200, "not positive"),
+        (b'{"base": "EUR", "date": "2030-01-02", "rates": {"USD": "NaN"}}', 200, "not positive"),
+        (b'{"base": "EUR", "date": "2030-01-02", "rates": {"USD": "Infinity"}}', 200, "not pos"),
     ],
 )
 async def test_a_broken_feed_is_unavailable_saying_why(

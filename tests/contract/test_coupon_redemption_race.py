@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 import pytest
 from persistence_contract import NOW
 from pricing_persistence_contract import a_coupon
 
+from adapters.clocks import ManualClock
+from adapters.identity.ids import UuidIds
+from adapters.money.babel_currencies import BabelCurrencies
 from adapters.persistence.engine import create_engine
 from adapters.persistence.migrate import upgrade
 from adapters.persistence.sql_unit_of_work import SqlUnitOfWorkFactory
+from funflights_core.audit import AuditEntry
 from funflights_core.coupon import Coupon, CouponUse
+from funflights_core.coupon_fields import coupon_fields
+from funflights_core.coupons import CouponService
+from funflights_core.margin_books import MarginBooks
+from funflights_core.margin_rule_admin import MarginRuleAdmin
+from funflights_core.staff import operator
 from funflights_core.unit_of_work import UnitOfWorkFactory
 from postgres_schema import postgres_schema
 
@@ -94,12 +104,64 @@ async def twenty_bump_the_version(database: UnitOfWorkFactory) -> None:
     assert sorted(versions) == list(range(1, 21))
 
 
+def staff_services(database: UnitOfWorkFactory) -> tuple[CouponService, MarginRuleAdmin]:
+    currencies = BabelCurrencies()
+    clock, ids = ManualClock(NOW), UuidIds()
+    coupons = CouponService(database=database, currencies=currencies, clock=clock, ids=ids)
+    rules = MarginRuleAdmin(
+        database=database,
+        books=MarginBooks(database),
+        currencies=currencies,
+        clock=clock,
+        ids=ids,
+    )
+    return coupons, rules
+
+
+def assert_history_is_a_chain(history: Sequence[AuditEntry]) -> None:
+    """Each change starts from what the previous one left: none was lost."""
+    for earlier, later in itertools.pairwise(history):
+        assert later.before_fields() == earlier.after_fields()
+
+
+async def staff_edit_one_coupon_at_once(database: UnitOfWorkFactory) -> None:
+    coupons, _ = staff_services(database)
+    staff = operator("default", "race")
+    await coupons.create(staff, "EDITED", {"amount_off": "5", "currency": "EUR"})
+    edits = [{"description": f"edit {n}", "total_uses": 10 + n} for n in range(10)]
+    edits.append({"percent_off": "5", "amount_off": None, "currency": None})
+    await asyncio.gather(
+        *(coupons.update(staff, "EDITED", edit) for edit in edits), return_exceptions=True
+    )
+    history = await coupons.history(staff, "EDITED")
+    assert len(history) == 1 + len(edits)
+    assert_history_is_a_chain(history)
+    final = coupon_fields((await coupons.get(staff, "EDITED")).coupon)
+    assert final == {**history[-1].after_fields()}
+
+
+async def staff_edit_one_rule_at_once(database: UnitOfWorkFactory) -> None:
+    _, rules = staff_services(database)
+    staff = operator("default", "race")
+    rule = await rules.create(staff, {"carrier": "BA", "percent": "1"})
+    await asyncio.gather(
+        *(rules.update(staff, rule.id, {"percent": str(n), "priority": n}) for n in range(2, 12))
+    )
+    history = await rules.history(staff, rule.id)
+    assert len(history) == 11
+    assert_history_is_a_chain(history)
+    async with database.for_tenant("default") as uow:
+        assert await uow.margin_rules.version() == 11
+
+
 Race = Callable[[UnitOfWorkFactory], Awaitable[None]]
 RACES: list[Race] = [
     fifty_redeem_a_coupon_of_ten,
     one_customer_redeems_twenty_times,
     twenty_redeem_one_reference,
     twenty_bump_the_version,
+    staff_edit_one_coupon_at_once,
+    staff_edit_one_rule_at_once,
 ]
 
 

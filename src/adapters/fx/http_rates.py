@@ -41,7 +41,7 @@ class HttpRates:
             feed = _decoder.decode(response.content)
         except msgspec.DecodeError:
             raise RateUnavailable("rate feed sent an unreadable table") from None
-        if any(rate <= 0 for rate in feed.rates.values()):
+        if any(not rate.is_finite() or rate <= 0 for rate in feed.rates.values()):
             raise RateUnavailable("rate feed sent a rate that is not positive")
         as_of = datetime(feed.date.year, feed.date.month, feed.date.day, 15, tzinfo=UTC)
         host = httpx.URL(self._url).host

@@ -427,8 +427,8 @@ class InMemoryCouponRepository:
         self._tables.coupons[key] = coupon
         self._tables.coupon_uses[key] = 0
 
-    async def get(self, code: str) -> Coupon | None:
-        """The coupon with this (normalised) code, in this tenant."""
+    async def get(self, code: str, *, for_update: bool = False) -> Coupon | None:
+        """The coupon with this (normalised) code, in this tenant (one writer at a time here)."""
         return self._tables.coupons.get((self._tenant_id, code))
 
     async def all(self) -> Sequence[Coupon]:

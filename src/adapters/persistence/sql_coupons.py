@@ -75,9 +75,9 @@ class SqlCouponRepository:
         except IntegrityError:
             raise Conflict(f"coupon {coupon.code} exists already") from None
 
-    async def get(self, code: str) -> Coupon | None:
-        """The coupon with this (normalised) code, in this tenant."""
-        row = await self._row(code)
+    async def get(self, code: str, *, for_update: bool = False) -> Coupon | None:
+        """The coupon with this (normalised) code, in this tenant (locked if asked)."""
+        row = await self._row(code, for_update=for_update)
         return None if row is None else _coupon(row, self._currencies)
 
     async def all(self) -> Sequence[Coupon]:
@@ -190,8 +190,12 @@ class SqlCouponRepository:
         )
         return int(count or 0)
 
-    async def _row(self, code: str) -> CouponRow | None:
-        return await self._session.scalar(select(CouponRow).where(self._coupon_is(code)))
+    async def _row(self, code: str, *, for_update: bool = False) -> CouponRow | None:
+        query = select(CouponRow).where(self._coupon_is(code))
+        if for_update:
+            # populate_existing: the row as locked, not a copy the session read earlier.
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return await self._session.scalar(query)
 
     def _coupon_is(self, code: str) -> ColumnElement[bool]:
         return (CouponRow.tenant_id == self._tenant_id) & (CouponRow.code == code)

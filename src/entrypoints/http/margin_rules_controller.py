@@ -20,6 +20,7 @@ from entrypoints.http.pricing_wire import (
     MarginRulePatchIn,
 )
 from entrypoints.http.problems import api_problem_responses
+from funflights_core.margin_rule_fields import moment_field
 from funflights_core.price_quotes import QuoteRequest
 from funflights_core.staff import staff_member
 
@@ -78,7 +79,7 @@ class MarginRulesController(Controller):
         facts = pricing.quotes.facts(
             QuoteRequest(carrier, flight_number, origin, destination, departure, (), cabin=cabin)
         )
-        moment = at or api.services.clock.now()
+        moment = moment_field(at, "at") or api.services.clock.now()
         return ExplanationOut.of(await pricing.margin_rules.explain(staff, facts, moment))
 
     @get("/{rule_id:str}", summary="One margin rule", responses=api_problem_responses(404))

@@ -38,7 +38,7 @@ class PricingController(Controller):
         description="The cheapest provider quote, the tenant's margin rule, your coupon and "
         "loyalty points, converted into your currency with the rate, its source and date. "
         "Anyone may ask; signed-in customers get their preferred currency and may use points.",
-        responses=api_problem_responses(422, 503),
+        responses=api_problem_responses(422, 429, 503),
         opt={"api_key_scope": Scope.SEARCH},
     )
     async def quote(self, api: NamedDependency[ApiContext], data: JSONBody[QuoteIn]) -> QuoteOut:
@@ -73,7 +73,7 @@ class PricingController(Controller):
             coupons=data.coupons,
             redeem_points=data.redeem_points,
         )
-        buyer = Buyer(caller.tenant, customer_id, preferred)
+        buyer = Buyer(caller.tenant, customer_id, preferred, api.client_address)
         return QuoteOut.of(await pricing.quotes.quote(buyer, request))
 
     @get(

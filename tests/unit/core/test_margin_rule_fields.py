@@ -451,3 +451,17 @@ def test_a_change_is_validated_as_a_whole(changes: dict[str, Any], field: str) -
         change(make(FULL), changes)
 
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize("amount", ["1e30", "1000000000000", "0.0000000000001", "-1000000000000"])
+def test_amounts_beyond_twelve_digits_either_side_are_refused(amount: str) -> None:
+    with pytest.raises(InvalidInput, match="12 digits"):
+        make({"carrier": "BA", "fixed_per_passenger": amount, "currency": "EUR"})
+
+
+def test_the_largest_amount_is_accepted() -> None:
+    largest = "999999999999.999999999999"
+    rule = make({"carrier": "BA", "fixed_per_passenger": largest, "currency": "EUR"})
+
+    assert rule.fixed_per_passenger is not None
+    assert rule.fixed_per_passenger.rounded().amount == Decimal("1000000000000.00")

@@ -124,3 +124,9 @@ def test_addition_is_exact_and_rounding_is_idempotent(
     assert (a + b) - b == a
     assert a.rounded().rounded() == a.rounded()
     assert abs(a.rounded().amount - a.amount) <= a.currency.quantum / 2
+
+
+@pytest.mark.parametrize("factor", [Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity")])
+def test_multiplying_by_a_non_finite_factor_is_refused(factor: Decimal) -> None:
+    with pytest.raises(ValueError, match="finite"):
+        eur("10") * factor

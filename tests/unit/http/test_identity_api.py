@@ -106,6 +106,7 @@ def test_profile_changes_export_and_erasure(client: Client) -> None:
     assert export.status_code == 200
     assert export.json()["phone"] == "+44 20 7946 0000"
     assert "password_hash" not in export.json()
+    assert export.json()["loyalty_ledger"] == []
 
     other_device = login(client).json()
     assert client.delete("/api/v1/users/me", headers=bearer(tokens)).status_code == 204

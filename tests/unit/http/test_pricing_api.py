@@ -301,6 +301,10 @@ def test_loyalty_points_pay_part_of_a_price_and_show_in_the_account(
     assert account["tier"]["name"] == "silver"  # 2,500 USD in 12 months
     assert account["next_tier"]["name"] == "gold"
     assert account["entries"][0]["booking_id"] == "booking-1"
+    exported = client.get("/api/v1/users/me/export", headers=ada).json()
+    assert [(e["points"], e["booking_id"]) for e in exported["loyalty_ledger"]] == [
+        (2500, "booking-1")
+    ]
 
     priced = quote(client, headers=ada, redeem_points=1000, currency="EUR")
     # 1,000 points at the default tenant's point value, converted from USD at 1.08.
@@ -367,3 +371,40 @@ def test_bad_margin_rules_are_refused_and_change_nothing(
         assert field in refused.text
     assert client.get(RULES, headers=staff).json() == []
     assert client.patch(f"{RULES}/nope", headers=staff, json={"percent": "1"}).status_code == 404
+
+
+def test_guessing_coupon_codes_is_limited(world: World) -> None:
+    client, *_ = world
+    for n in range(10):
+        guess = client.post("/api/v1/pricing/quote", json=quote_body(coupon=f"GUESS{n}"))
+        assert guess.status_code == 422
+
+    blocked = client.post("/api/v1/pricing/quote", json=quote_body(coupon="GUESS99"))
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+    assert quote(client)["coupons"] == []  # quotes without coupons still answer
+
+
+def test_huge_or_naive_values_are_4xx_not_500(world: World) -> None:
+    client, *_ = world
+    staff = bearer(client, "boss@example.com")
+    assert (
+        client.post(
+            RULES, headers=staff, json={"percent": "5", "valid_from": "2026-01-01T00:00:00Z"}
+        ).status_code
+        == 201
+    )
+    params = "carrier=BA&flight_number=117&origin=LHR&destination=JFK&departure=2026-12-24"
+    naive = client.get(f"{RULES}/explain?{params}&at=2027-01-01T00:00:00", headers=staff)
+    assert naive.status_code == 422
+    assert naive.json()["invalid-params"][0]["name"] == "at"
+    huge = client.post(
+        COUPONS, headers=staff, json={"code": "HUGE", "percent_off": "5", "total_uses": 10**12}
+    )
+    assert huge.status_code in (400, 422)
+    tiers = client.patch(
+        "/api/v1/tenants/default",
+        headers=staff,
+        json={"loyalty_tiers": [{"name": "x", "min_spend_usd": "0", "points_per_usd": "1E+999"}]},
+    )
+    assert tiers.status_code == 422
