@@ -124,7 +124,8 @@ class QuoteService:
             except NotFound:
                 if self._counter is not None:
                     await self._counter.hit(guesses, window_s=UNKNOWN_COUPONS_WINDOW_S)
-                raise InvalidInput("coupon", f"there is no coupon {code}") from None
+                field = "coupon" if code == (request.coupon or "").strip().upper() else "coupons"
+                raise InvalidInput(field, f"there is no coupon {code}") from None
             coupons.append(coupon)
             uses[coupon.code] = use
         if request.redeem_points:

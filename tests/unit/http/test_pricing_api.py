@@ -232,6 +232,10 @@ def test_coupons_combine_only_when_each_allows_it_and_a_funded_one_goes_below_co
     assert funded["coupons"][0]["capped_at_margin"] is False
     assert funded["total"]["amount"] == "420.00"  # 60 below the providers' cost of 480
 
+    unknown = client.post("/api/v1/pricing/quote", json=quote_body(coupons=["TEN", "NOPE9"]))
+    assert unknown.json()["invalid-params"] == [
+        {"name": "coupons", "reason": "there is no coupon NOPE9"}
+    ]
     too_many = client.post(
         "/api/v1/pricing/quote", json=quote_body(coupons=["A1A", "B2B", "C3C", "D4D", "E5E", "F6F"])
     )
