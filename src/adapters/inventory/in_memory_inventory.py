@@ -1,0 +1,46 @@
+"""FlightInventory in memory: the fake for tests, and the store of a process's demo schedule."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from funflights_core.flight import Flight
+
+
+class InMemoryInventory:
+    """Flights indexed by origin airport and departure time."""
+
+    def __init__(self, flights: Iterable[Flight] = ()) -> None:
+        self._by_id: dict[str, Flight] = {}
+        self._by_origin: dict[str, list[Flight]] = {}
+        for flight in flights:
+            self.put(flight)
+
+    def put(self, flight: Flight) -> None:
+        """Add a flight, or replace the one with its id."""
+        old = self._by_id.get(flight.id)
+        if old is not None:
+            self._by_origin[old.origin].remove(old)
+        self._by_id[flight.id] = flight
+        group = self._by_origin.setdefault(flight.origin, [])
+        bisect.insort(group, flight, key=lambda f: (f.departs_at, f.id))
+
+    async def departing(
+        self, airports: frozenset[str], start: datetime, end: datetime
+    ) -> Sequence[Flight]:
+        """Flights whose first leg leaves one of ``airports`` in [``start``, ``end``)."""
+        found: list[Flight] = []
+        for code in sorted(airports):
+            group = self._by_origin.get(code, [])
+            first = bisect.bisect_left(group, start, key=lambda f: f.departs_at)
+            for flight in group[first:]:
+                if flight.departs_at >= end:
+                    break
+                found.append(flight)
+        return found
+
+    async def flight(self, flight_id: str) -> Flight | None:
+        """The flight with this id, or None."""
+        return self._by_id.get(flight_id)

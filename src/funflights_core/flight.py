@@ -1,0 +1,174 @@
+"""A scheduled flight: carriers, legs (stops), cabins with seats, and fares per provider."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import attrs
+
+from funflights_core.errors import InvalidInput
+from funflights_core.money import Money
+
+
+class CabinClass(enum.StrEnum):
+    """The cabins a flight can sell, cheapest first."""
+
+    ECONOMY = "economy"
+    PREMIUM_ECONOMY = "premium_economy"
+    BUSINESS = "business"
+    FIRST = "first"
+
+
+class FlightStatus(enum.StrEnum):
+    """Whether a flight operates."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+@attrs.frozen
+class Leg:
+    """One take-off and landing, in UTC (shown in each airport's local time at the edge)."""
+
+    origin: str
+    destination: str
+    departs_at: datetime
+    arrives_at: datetime
+
+    @property
+    def duration(self) -> timedelta:
+        """Time in the air (and taxiing)."""
+        return self.arrives_at - self.departs_at
+
+
+@attrs.frozen
+class Cabin:
+    """A cabin's seats: how many there are and how many can still be sold."""
+
+    cabin_class: CabinClass
+    capacity: int
+    seats_available: int
+
+
+@attrs.frozen
+class Fare:
+    """What one provider asks for one adult seat in one cabin."""
+
+    provider: str
+    cabin_class: CabinClass
+    base_fare: Money
+    taxes: Money
+
+
+@attrs.frozen
+class Flight:
+    """A flight on one date; its legs make one journey under one flight number."""
+
+    id: str
+    marketing_carrier: str
+    flight_number: str
+    operating_carrier: str
+    aircraft: str
+    legs: tuple[Leg, ...]
+    cabins: tuple[Cabin, ...]
+    fares: tuple[Fare, ...] = ()
+    status: FlightStatus = FlightStatus.SCHEDULED
+
+    def __attrs_post_init__(self) -> None:
+        _check_legs(self.legs)
+        _check_cabins(self.cabins)
+        for fare in self.fares:
+            if self.cabin(fare.cabin_class) is None:
+                raise InvalidInput("fares", f"a {fare.cabin_class} fare on a flight without one")
+            if fare.base_fare.amount < 0 or fare.taxes.amount < 0:
+                raise InvalidInput("fares", "fares and taxes must not be negative")
+
+    @property
+    def origin(self) -> str:
+        """Where the first leg leaves from."""
+        return self.legs[0].origin
+
+    @property
+    def destination(self) -> str:
+        """Where the last leg lands."""
+        return self.legs[-1].destination
+
+    @property
+    def departs_at(self) -> datetime:
+        """Departure of the first leg (UTC)."""
+        return self.legs[0].departs_at
+
+    @property
+    def arrives_at(self) -> datetime:
+        """Arrival of the last leg (UTC)."""
+        return self.legs[-1].arrives_at
+
+    @property
+    def duration(self) -> timedelta:
+        """From the first take-off to the last landing, stops included."""
+        return self.arrives_at - self.departs_at
+
+    @property
+    def stops(self) -> int:
+        """Landings before the destination."""
+        return len(self.legs) - 1
+
+    @property
+    def designator(self) -> str:
+        """Carrier and number, e.g. ``BA117``."""
+        return f"{self.marketing_carrier}{self.flight_number}"
+
+    def cabin(self, cabin_class: CabinClass) -> Cabin | None:
+        """The cabin of this class, if the flight has one."""
+        for cabin in self.cabins:
+            if cabin.cabin_class is cabin_class:
+                return cabin
+        return None
+
+    def fares_for(self, cabin_class: CabinClass) -> tuple[Fare, ...]:
+        """Every provider's fare for the cabin."""
+        return tuple(fare for fare in self.fares if fare.cabin_class is cabin_class)
+
+    def seats_left(self, cabin_class: CabinClass) -> int:
+        """Seats that can still be sold in the cabin (0 without one, or when cancelled)."""
+        cabin = self.cabin(cabin_class)
+        if cabin is None or self.status is FlightStatus.CANCELLED:
+            return 0
+        return cabin.seats_available
+
+
+def _check_legs(legs: Iterable[Leg]) -> None:
+    previous: Leg | None = None
+    count = 0
+    for leg in legs:
+        count += 1
+        if leg.departs_at.tzinfo is None or leg.arrives_at.tzinfo is None:
+            raise InvalidInput("legs", "times need a time zone (UTC)")
+        if leg.origin == leg.destination:
+            raise InvalidInput("legs", f"a leg from {leg.origin} goes nowhere")
+        if leg.arrives_at <= leg.departs_at:
+            raise InvalidInput("legs", f"the leg from {leg.origin} lands before it takes off")
+        if previous is not None:
+            if leg.origin != previous.destination:
+                raise InvalidInput("legs", f"the leg from {leg.origin} does not follow on")
+            if leg.departs_at < previous.arrives_at:
+                raise InvalidInput("legs", f"the leg from {leg.origin} leaves before arriving")
+        previous = leg
+    if count == 0:
+        raise InvalidInput("legs", "a flight has at least one leg")
+
+
+def _check_cabins(cabins: Iterable[Cabin]) -> None:
+    seen: set[CabinClass] = set()
+    for cabin in cabins:
+        if cabin.cabin_class in seen:
+            raise InvalidInput("cabins", f"two {cabin.cabin_class} cabins")
+        seen.add(cabin.cabin_class)
+        if cabin.capacity < 1 or not 0 <= cabin.seats_available <= cabin.capacity:
+            raise InvalidInput(
+                "cabins", f"{cabin.cabin_class}: seats available must be 0 to the capacity"
+            )
+    if not seen:
+        raise InvalidInput("cabins", "a flight has at least one cabin")

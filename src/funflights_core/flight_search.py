@@ -1,0 +1,347 @@
+"""Use case: search flights between two places on a date, priced for the buyer.
+
+Direct flights and one-stop connections are priced with the tenant's current margin rules
+(the best provider fare of each flight), filtered, counted into facets, sorted and paged
+with a cursor that stays valid while inventory changes (it names the last result's sort
+key, not a position).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from funflights_core.airport import AirportDirectory
+from funflights_core.clock import Clock
+from funflights_core.errors import InvalidInput
+from funflights_core.exchange import CurrencyExchange
+from funflights_core.flight import CabinClass, Flight
+from funflights_core.flight_inventory import FlightInventory
+from funflights_core.itinerary import ConnectionRules, Itinerary, by_departure, one_stop
+from funflights_core.margin_book import MarginBook
+from funflights_core.margin_books import MarginBooks
+from funflights_core.margin_rule import FlightFacts
+from funflights_core.money import Money
+from funflights_core.passengers import Passengers
+from funflights_core.price_quotes import Buyer
+from funflights_core.pricing import PriceBreakdown, Pricer, PricingContext
+from funflights_core.tenant import currency_code
+
+MAX_PAGE = 100
+FEW_SEATS = 9
+"""Seats left are shown when there are this many or fewer."""
+
+
+class SortOrder(enum.StrEnum):
+    """How results are ordered."""
+
+    BEST = "best"
+    """Shortest journey first, then the cheapest."""
+    CHEAPEST = "cheapest"
+    FASTEST = "fastest"
+    EARLIEST = "earliest"
+
+
+@attrs.frozen
+class SearchFilters:
+    """What a traveller narrows results to; None means no limit."""
+
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    """In the currency of the search."""
+    depart_after: time | None = None
+    depart_before: time | None = None
+    """Local time at the origin."""
+    arrive_after: time | None = None
+    arrive_before: time | None = None
+    """Local time at the destination."""
+    max_duration: timedelta | None = None
+    airlines: frozenset[str] = frozenset()
+    """Only itineraries whose every flight is by one of these (empty: any)."""
+    exclude_airlines: frozenset[str] = frozenset()
+    max_stops: int | None = None
+
+
+@attrs.frozen
+class SearchRequest:
+    """A one-way search (a round trip or multi-city search is one request per slice)."""
+
+    origin: str
+    destination: str
+    departure: date
+    """In the origin's local time."""
+    cabin: CabinClass = CabinClass.ECONOMY
+    passengers: Passengers = attrs.field(factory=Passengers)
+    currency: str | None = None
+    filters: SearchFilters = attrs.field(factory=SearchFilters)
+    sort: SortOrder = SortOrder.BEST
+    limit: int = 50
+    cursor: str | None = None
+
+
+@attrs.frozen
+class PricedItinerary:
+    """A result: the flights, each flight's price, and the total for the party."""
+
+    itinerary: Itinerary
+    prices: tuple[PriceBreakdown, ...]
+    """One per flight, in order."""
+    total: Money
+    seats_left: int
+    """Fewest seats left in the cabin along the way."""
+
+    @property
+    def few_seats_left(self) -> int | None:
+        """Seats left, when few enough to tell the traveller."""
+        return self.seats_left if self.seats_left <= FEW_SEATS else None
+
+
+@attrs.frozen
+class Facets:
+    """Counts over every result that passed the filters (before paging)."""
+
+    airlines: dict[str, int]
+    stops: dict[int, int]
+    min_price: Money | None
+    max_price: Money | None
+
+
+@attrs.frozen
+class SearchPage:
+    """One page of results, the facets, and the cursor of the next page."""
+
+    results: tuple[PricedItinerary, ...]
+    facets: Facets
+    total: int
+    next_cursor: str | None
+    currency: str
+
+
+SortKey = tuple[Any, ...]
+
+
+def _sort_key(order: SortOrder) -> Callable[[PricedItinerary], SortKey]:
+    def duration(result: PricedItinerary) -> int:
+        return int(result.itinerary.duration.total_seconds())
+
+    def departs(result: PricedItinerary) -> str:
+        return result.itinerary.departs_at.isoformat()
+
+    keys: dict[SortOrder, Callable[[PricedItinerary], SortKey]] = {
+        SortOrder.BEST: lambda r: (duration(r), r.total.amount, r.itinerary.id),
+        SortOrder.CHEAPEST: lambda r: (r.total.amount, duration(r), r.itinerary.id),
+        SortOrder.FASTEST: lambda r: (duration(r), departs(r), r.itinerary.id),
+        SortOrder.EARLIEST: lambda r: (departs(r), r.total.amount, r.itinerary.id),
+    }
+    return keys[order]
+
+
+def encode_cursor(order: SortOrder, key: SortKey) -> str:
+    """An opaque cursor naming the last result shown."""
+    fields = [order.value, *(str(part) for part in key)]
+    return base64.urlsafe_b64encode(json.dumps(fields).encode()).decode().rstrip("=")
+
+
+def decode_cursor(order: SortOrder, cursor: str) -> SortKey:
+    """The sort key a cursor names; ``InvalidInput`` if it was not made for this sort."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        fields = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(fields, list) or fields[0] != order.value or len(fields) != 4:
+            raise ValueError("another sort")
+        first, second, identifier = fields[1:]
+        parts: dict[SortOrder, Callable[[], SortKey]] = {
+            SortOrder.BEST: lambda: (int(first), Decimal(second), identifier),
+            SortOrder.CHEAPEST: lambda: (Decimal(first), int(second), identifier),
+            SortOrder.FASTEST: lambda: (int(first), str(second), identifier),
+            SortOrder.EARLIEST: lambda: (str(first), Decimal(second), identifier),
+        }
+        return parts[order]()
+    except (ValueError, TypeError, IndexError, binascii.Error, ArithmeticError):
+        raise InvalidInput("cursor", "use the next_cursor of a search with the same sort") from None
+
+
+class FlightSearch:
+    """Finds, prices, filters, sorts and pages itineraries for a buyer."""
+
+    def __init__(
+        self,
+        *,
+        inventory: FlightInventory,
+        airports: AirportDirectory,
+        books: MarginBooks,
+        exchange: CurrencyExchange,
+        clock: Clock,
+        connections: ConnectionRules | None = None,
+    ) -> None:
+        self._inventory = inventory
+        self._airports = airports
+        self._books = books
+        self._exchange = exchange
+        self._clock = clock
+        self._connections = connections or ConnectionRules()
+
+    def _airports_of(self, code: str, field: str) -> frozenset[str]:
+        served = self._airports.serving(code.strip().upper())
+        if not served:
+            raise InvalidInput(field, f"{code!r} is neither an airport nor a city code")
+        return frozenset(airport.iata for airport in served)
+
+    async def itineraries(self, request: SearchRequest) -> list[Itinerary]:
+        """Direct flights and one-stop connections leaving on the date (origin local time)."""
+        origins = self._airports_of(request.origin, "origin")
+        destinations = self._airports_of(request.destination, "destination")
+        if origins & destinations:
+            raise InvalidInput("destination", "must differ from the origin")
+        start, end = self._local_day(origins, request.departure)
+        first = await self._inventory.departing(origins, start, end)
+        direct = [Itinerary((f,)) for f in first if f.destination in destinations]
+        hubs = frozenset(f.destination for f in first) - destinations - origins
+        if not hubs or request.filters.max_stops == 0:
+            return direct
+        onward = by_departure(
+            await self._inventory.departing(hubs, start, end + self._connections.maximum)
+        )
+        connecting = one_stop(first, onward, destinations=destinations, rules=self._connections)
+        return direct + connecting
+
+    def _local_day(self, airports: frozenset[str], day: date) -> tuple[datetime, datetime]:
+        """The UTC span covering ``day`` at every one of the airports."""
+        spans = []
+        for code in airports:
+            airport = self._airports.airport(code)
+            zone = ZoneInfo(airport.time_zone) if airport is not None else UTC
+            midnight = datetime.combine(day, time(0), zone)
+            spans.append((midnight.astimezone(UTC), (midnight + timedelta(days=1)).astimezone(UTC)))
+        return min(s for s, _ in spans), max(e for _, e in spans)
+
+    async def search(self, buyer: Buyer, request: SearchRequest) -> SearchPage:
+        """One page of priced results, with facets over all of them."""
+        if not 1 <= request.limit <= MAX_PAGE:
+            raise InvalidInput("limit", f"use 1 to {MAX_PAGE}")
+        tenant = buyer.tenant
+        currency = currency_code(
+            request.currency or buyer.preferred_currency or tenant.default_currency, "currency"
+        )
+        self._exchange.currency(currency)
+        order_key = _sort_key(request.sort)
+        after = None if request.cursor is None else decode_cursor(request.sort, request.cursor)
+        book = await self._books.book(tenant.id)
+        priced = []
+        for itinerary in await self.itineraries(request):
+            if not self._in_local_windows(itinerary, request):
+                continue
+            result = await self._priced(itinerary, request, currency, book, tenant.exchange_spread)
+            if result is not None and _passes(result, request.filters):
+                priced.append(result)
+        priced.sort(key=order_key)
+        facets = _facets(priced)
+        remaining = priced if after is None else [r for r in priced if order_key(r) > after]
+        page = tuple(remaining[: request.limit])
+        more = len(remaining) > request.limit
+        cursor = encode_cursor(request.sort, order_key(page[-1])) if more and page else None
+        return SearchPage(page, facets, len(priced), cursor, currency)
+
+    def _in_local_windows(self, itinerary: Itinerary, request: SearchRequest) -> bool:
+        filters = request.filters
+        if filters.depart_after or filters.depart_before:
+            departs = self._local(itinerary.origin, itinerary.departs_at).time()
+            if filters.depart_after and departs < filters.depart_after:
+                return False
+            if filters.depart_before and departs > filters.depart_before:
+                return False
+        if filters.arrive_after or filters.arrive_before:
+            arrives = self._local(itinerary.destination, itinerary.arrives_at).time()
+            if filters.arrive_after and arrives < filters.arrive_after:
+                return False
+            if filters.arrive_before and arrives > filters.arrive_before:
+                return False
+        return True
+
+    def _local(self, code: str, moment: datetime) -> datetime:
+        airport = self._airports.airport(code)
+        return moment if airport is None else airport.local(moment)
+
+    async def _priced(
+        self,
+        itinerary: Itinerary,
+        request: SearchRequest,
+        currency: str,
+        book: MarginBook,
+        spread: Decimal,
+    ) -> PricedItinerary | None:
+        seats = itinerary.seats_left(request.cabin)
+        if seats < request.passengers.seats:
+            return None
+        pricer = Pricer(margins=book, exchange=self._exchange)
+        prices = []
+        for flight in itinerary.flights:
+            fares = flight.fares_for(request.cabin)
+            if not fares:
+                return None
+            quotes = [request.passengers.quote(fare) for fare in fares]
+            context = PricingContext(
+                flight=self._facts(flight, request.cabin),
+                passengers=request.passengers.count,
+                customer_currency=currency,
+                at=self._clock.now(),
+                spread=spread,
+            )
+            prices.append(await pricer.price(quotes, context))
+        total = prices[0].total
+        for price in prices[1:]:
+            total = total + price.total
+        return PricedItinerary(itinerary, tuple(prices), total, seats)
+
+    def _facts(self, flight: Flight, cabin: CabinClass) -> FlightFacts:
+        return FlightFacts(
+            carrier=flight.marketing_carrier,
+            flight_number=flight.flight_number,
+            origin=flight.origin,
+            destination=flight.destination,
+            origin_country=self._airports.country_of(flight.origin) or "",
+            destination_country=self._airports.country_of(flight.destination) or "",
+            departure=flight.departs_at.date(),
+            cabin=cabin.value,
+        )
+
+
+def _passes(result: PricedItinerary, filters: SearchFilters) -> bool:
+    itinerary = result.itinerary
+    amount = result.total.amount
+    if filters.min_price is not None and amount < filters.min_price:
+        return False
+    if filters.max_price is not None and amount > filters.max_price:
+        return False
+    if filters.max_duration is not None and itinerary.duration > filters.max_duration:
+        return False
+    if filters.max_stops is not None and itinerary.stops > filters.max_stops:
+        return False
+    if filters.airlines and not itinerary.carriers <= filters.airlines:
+        return False
+    return not (filters.exclude_airlines and itinerary.carriers & filters.exclude_airlines)
+
+
+def _facets(results: Sequence[PricedItinerary]) -> Facets:
+    airlines: dict[str, int] = {}
+    stops: dict[int, int] = {}
+    for result in results:
+        for carrier in result.itinerary.carriers:
+            airlines[carrier] = airlines.get(carrier, 0) + 1
+        stops[result.itinerary.stops] = stops.get(result.itinerary.stops, 0) + 1
+    totals = [result.total for result in results]
+    return Facets(
+        airlines=dict(sorted(airlines.items())),
+        stops=dict(sorted(stops.items())),
+        min_price=min(totals, key=lambda m: m.amount) if totals else None,
+        max_price=max(totals, key=lambda m: m.amount) if totals else None,
+    )
