@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import attrs
 
@@ -19,6 +19,9 @@ class CabinClass(enum.StrEnum):
     PREMIUM_ECONOMY = "premium_economy"
     BUSINESS = "business"
     FIRST = "first"
+
+
+_CABIN_ORDER = {cabin: n for n, cabin in enumerate(CabinClass)}
 
 
 class FlightStatus(enum.StrEnum):
@@ -60,6 +63,14 @@ class Fare:
     cabin_class: CabinClass
     base_fare: Money
     taxes: Money
+
+
+def flight_id(marketing_carrier: str, flight_number: str, origin: str, departs_on: date) -> str:
+    """The id every provider's copy of a flight shares: ``BA117-LHR-20261224``.
+
+    ``departs_on`` is the departure date at the origin (local), as timetables print it.
+    """
+    return f"{marketing_carrier}{flight_number}-{origin}-{departs_on:%Y%m%d}"
 
 
 @attrs.frozen
@@ -119,6 +130,32 @@ class Flight:
     def designator(self) -> str:
         """Carrier and number, e.g. ``BA117``."""
         return f"{self.marketing_carrier}{self.flight_number}"
+
+    def merged_with(self, incoming: Flight) -> Flight:
+        """This stored flight updated by a provider's copy of it.
+
+        The schedule is the incoming one; each provider the incoming copy names has its fares
+        replaced (other providers' stay); seats already sold stay sold when a cabin's
+        capacity changes, and a cabin the flight did not have is added.
+        """
+        if incoming.id != self.id:
+            raise ValueError("only copies of the same flight merge")
+        named = {fare.provider for fare in incoming.fares}
+        fares = tuple(f for f in self.fares if f.provider not in named) + incoming.fares
+        cabins = []
+        for cabin in incoming.cabins:
+            old = self.cabin(cabin.cabin_class)
+            if old is None:
+                cabins.append(cabin)
+                continue
+            sold = old.capacity - old.seats_available
+            cabins.append(attrs.evolve(cabin, seats_available=max(0, cabin.capacity - sold)))
+        kept = [c for c in self.cabins if incoming.cabin(c.cabin_class) is None]
+        return attrs.evolve(
+            incoming,
+            cabins=tuple(sorted((*cabins, *kept), key=lambda c: _CABIN_ORDER[c.cabin_class])),
+            fares=tuple(sorted(fares, key=lambda f: (f.cabin_class, f.provider))),
+        )
 
     def cabin(self, cabin_class: CabinClass) -> Cabin | None:
         """The cabin of this class, if the flight has one."""

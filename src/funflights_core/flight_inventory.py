@@ -15,7 +15,7 @@ class FlightInventory(Protocol):
     async def departing(
         self, airports: frozenset[str], start: datetime, end: datetime
     ) -> Sequence[Flight]:
-        """Flights whose first leg leaves one of ``airports`` in [``start``, ``end``)."""
+        """Flights whose first leg leaves one of ``airports`` in [``start``, ``end``), by time."""
         ...
 
     async def flight(self, flight_id: str) -> Flight | None:

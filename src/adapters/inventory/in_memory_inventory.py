@@ -1,4 +1,4 @@
-"""FlightInventory in memory: the fake for tests, and the store of a process's demo schedule."""
+"""FlightInventory and FlightStore in memory: the fake the contract suite holds SQL to."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from funflights_core.flight import Flight
+from funflights_core.flight_store import StoreCounts
 
 
 class InMemoryInventory:
@@ -39,8 +40,30 @@ class InMemoryInventory:
                 if flight.departs_at >= end:
                     break
                 found.append(flight)
+        found.sort(key=lambda f: (f.departs_at, f.id))
         return found
 
     async def flight(self, flight_id: str) -> Flight | None:
         """The flight with this id, or None."""
         return self._by_id.get(flight_id)
+
+    async def upsert(self, flights: Sequence[Flight]) -> StoreCounts:
+        """Add new flights; merge a provider's copy into a known one."""
+        counts = StoreCounts()
+        for flight in flights:
+            known = self._by_id.get(flight.id)
+            if known is None:
+                self.put(flight)
+                counts = counts + StoreCounts(added=1)
+                continue
+            merged = known.merged_with(flight)
+            if merged == known:
+                counts = counts + StoreCounts(unchanged=1)
+            else:
+                self.put(merged)
+                counts = counts + StoreCounts(changed=1)
+        return counts
+
+    async def count(self) -> int:
+        """How many flights are stored."""
+        return len(self._by_id)

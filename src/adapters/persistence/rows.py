@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     ForeignKeyConstraint,
@@ -274,3 +275,43 @@ class AuditRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+class FlightRow(Base):
+    """A flight (shared by every tenant); legs and providers' fares as compact JSON.
+
+    Searches read flights by origin and departure time, so that pair is the index.
+    """
+
+    __tablename__ = "flights"
+    __table_args__ = (Index("ix_flights_origin_departs_at", "origin", "departs_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    marketing_carrier: Mapped[str] = mapped_column(String(3))
+    flight_number: Mapped[str] = mapped_column(String(5))
+    operating_carrier: Mapped[str] = mapped_column(String(3))
+    aircraft: Mapped[str] = mapped_column(String(4))
+    origin: Mapped[str] = mapped_column(String(3))
+    destination: Mapped[str] = mapped_column(String(3))
+    departs_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    arrives_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    legs: Mapped[str] = mapped_column(Text)
+    fares: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))
+
+
+class FlightCabinRow(Base):
+    """A cabin's seats; holds take seats with a conditional update, so never below zero."""
+
+    __tablename__ = "flight_cabins"
+    __table_args__ = (
+        CheckConstraint("seats_available >= 0", name="seats_not_negative"),
+        CheckConstraint("seats_available <= capacity", name="seats_within_capacity"),
+    )
+
+    flight_id: Mapped[str] = mapped_column(
+        ForeignKey("flights.id", ondelete="CASCADE"), primary_key=True
+    )
+    cabin_class: Mapped[str] = mapped_column(String(20), primary_key=True)
+    capacity: Mapped[int] = mapped_column()
+    seats_available: Mapped[int] = mapped_column()

@@ -1,0 +1,1 @@
+"""ReferenceData adapters: airlines and aircraft types."""
