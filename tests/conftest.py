@@ -14,12 +14,13 @@ from adapters.clocks import ManualClock
 from adapters.identity.ids import UuidIds
 from adapters.identity.mailers import InMemoryMailer
 from adapters.identity.pyotp_totp import PyotpTotp
+from adapters.inventory.in_memory_inventory import InMemoryInventory
 from adapters.persistence.in_memory import InMemoryDatabase
 from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
 from adapters.security.argon2_hasher import Argon2PasswordHasher
 from adapters.security.jwt_access_tokens import JwtAccessTokens
 from adapters.security.oidc_verifier import OidcTokenVerifier
-from entrypoints.bootstrap import PricingParts, build_pricing
+from entrypoints.bootstrap import InventoryParts, PricingParts, build_inventory, build_pricing
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from funflights_core.accounts import AccountService
@@ -97,15 +98,16 @@ def fake_container(
     client = httpx.AsyncClient()
     container.register(httpx.AsyncClient, instance=client)
     register_fake_identity(container, clock, client)
+    pricing = build_pricing(
+        Settings(fx_sources="fixed", fx_fixed_rates=TEST_RATES),
+        database=container.resolve(UnitOfWorkFactory),
+        clock=clock,
+        http_client=client,
+        counter=InMemoryAttemptCounter(clock),
+    )
+    container.register(PricingParts, instance=pricing)
     container.register(
-        PricingParts,
-        instance=build_pricing(
-            Settings(fx_sources="fixed", fx_fixed_rates=TEST_RATES),
-            database=container.resolve(UnitOfWorkFactory),
-            clock=clock,
-            http_client=client,
-            counter=InMemoryAttemptCounter(clock),
-        ),
+        InventoryParts, instance=build_inventory(InMemoryInventory(), pricing, clock=clock)
     )
     return container
 

@@ -8,13 +8,14 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 import attrs
 import httpx
 import punq
 import redis.asyncio
 
-from adapters.airports.airportsdata_countries import AirportsdataCountries
+from adapters.airports.airportsdata_directory import AirportsdataDirectory
 from adapters.attempt_counters.in_memory_counter import InMemoryAttemptCounter
 from adapters.attempt_counters.redis_counter import RedisAttemptCounter
 from adapters.clocks import SystemClock
@@ -27,7 +28,9 @@ from adapters.identity.mailers import MailFolder
 from adapters.identity.pyotp_totp import PyotpTotp
 from adapters.money.babel_currencies import BabelCurrencies
 from adapters.persistence.engine import create_engine
+from adapters.persistence.sql_flights import SqlFlights
 from adapters.persistence.sql_unit_of_work import SqlUnitOfWorkFactory
+from adapters.reference.openflights_reference import OpenFlightsReference
 from adapters.route_feeds.bundled_feed import BundledRouteFeed
 from adapters.route_feeds.file_feed import FileRouteFeed
 from adapters.route_feeds.http_feed import HttpRouteFeed, Sleep
@@ -44,6 +47,8 @@ from entrypoints.provider_file import (
 )
 from entrypoints.settings import Settings
 from funflights_core.accounts import AccountService
+from funflights_core.airline import ReferenceData
+from funflights_core.airport import AirportDirectory
 from funflights_core.api_keys import ApiKeyService
 from funflights_core.attempt_counter import AttemptCounter
 from funflights_core.circuit_breaker import CircuitBreaker
@@ -51,6 +56,9 @@ from funflights_core.clock import Clock
 from funflights_core.coupons import CouponService
 from funflights_core.customer_import import CustomerImporter
 from funflights_core.exchange import CurrencyExchange, RateSource
+from funflights_core.flight_inventory import FlightInventory
+from funflights_core.flight_search import FlightSearch
+from funflights_core.flight_store import FlightStore
 from funflights_core.identity import IdentityService
 from funflights_core.identity_policy import IdentityPolicy
 from funflights_core.loyalty_accounts import LoyaltyService
@@ -269,12 +277,44 @@ def _fixed_rates(text: str | None, clock: Clock) -> FixedRates:
     return FixedRates(rates, base=words[0].upper(), clock=clock)
 
 
+class Inventory(FlightInventory, FlightStore, Protocol):
+    """The flights, read by searches and written by provider syncs."""
+
+
+@attrs.frozen
+class InventoryParts:
+    """Flights, the places and airlines they connect, and the search over them."""
+
+    flights: Inventory
+    airports: AirportDirectory
+    reference: ReferenceData
+    search: FlightSearch
+
+
+def build_inventory(flights: Inventory, pricing: PricingParts, *, clock: Clock) -> InventoryParts:
+    """The inventory over a store of flights, priced with the pricing parts."""
+    airports = pricing.airports
+    return InventoryParts(
+        flights=flights,
+        airports=airports,
+        reference=OpenFlightsReference(),
+        search=FlightSearch(
+            inventory=flights,
+            airports=airports,
+            books=pricing.books,
+            exchange=pricing.exchange,
+            clock=clock,
+        ),
+    )
+
+
 @attrs.frozen
 class PricingParts:
     """The pricing services, built together over one database."""
 
     currencies: CurrencyCatalogue
     exchange: CurrencyExchange
+    airports: AirportDirectory
     books: MarginBooks
     margin_rules: MarginRuleAdmin
     coupons: CouponService
@@ -289,6 +329,7 @@ def build_pricing(
     clock: Clock,
     http_client: httpx.AsyncClient | None,
     counter: AttemptCounter | None = None,
+    airports: AirportDirectory | None = None,
 ) -> PricingParts:
     """Currencies, exchange, margin rules, coupons, loyalty and quotes over the database."""
     currencies = BabelCurrencies()
@@ -302,11 +343,13 @@ def build_pricing(
     )
     books = MarginBooks(database)
     ids = UuidIds()
+    directory = airports or AirportsdataDirectory()
     coupons = CouponService(database=database, currencies=currencies, clock=clock, ids=ids)
     loyalty = LoyaltyService(database=database, exchange=exchange, clock=clock, ids=ids)
     return PricingParts(
         currencies=currencies,
         exchange=exchange,
+        airports=directory,
         books=books,
         margin_rules=MarginRuleAdmin(
             database=database, books=books, currencies=currencies, clock=clock, ids=ids
@@ -318,7 +361,7 @@ def build_pricing(
             exchange=exchange,
             coupons=coupons,
             loyalty=loyalty,
-            airports=AirportsdataCountries(),
+            airports=directory,
             clock=clock,
             counter=counter,
         ),
@@ -371,14 +414,18 @@ def bootstrap(
     container.register(ApiKeyService, instance=parts.api_keys)
     container.register(CustomerImporter, instance=parts.importer)
     container.register(TenantAdmin, instance=parts.tenant_admin)
+    pricing = build_pricing(
+        settings,
+        database=parts.database,
+        clock=clock,
+        http_client=client,
+        counter=attempt_counter(settings, clock),
+    )
+    container.register(PricingParts, instance=pricing)
     container.register(
-        PricingParts,
-        instance=build_pricing(
-            settings,
-            database=parts.database,
-            clock=clock,
-            http_client=client,
-            counter=attempt_counter(settings, clock),
+        InventoryParts,
+        instance=build_inventory(
+            SqlFlights(parts.database.engine, pricing.currencies), pricing, clock=clock
         ),
     )
     return container

@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 from litestar import Request
 
-from entrypoints.bootstrap import PricingParts
+from entrypoints.bootstrap import InventoryParts, PricingParts
 from entrypoints.http.request_context import Caller, CallerResolver, TenantDirectory
 from funflights_core.accounts import AccountService
 from funflights_core.api_keys import ApiKeyService
@@ -30,6 +30,7 @@ class ApiServices:
     clock: Clock
     resolver: CallerResolver
     pricing: PricingParts
+    inventory: InventoryParts
 
 
 @attrs.frozen

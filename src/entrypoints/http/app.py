@@ -18,13 +18,14 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.routes import HTTPRoute
 from litestar.types import BeforeRequestHookHandler
 
-from entrypoints.bootstrap import PricingParts
+from entrypoints.bootstrap import InventoryParts, PricingParts
 from entrypoints.http import identity_wire
 from entrypoints.http.api_context import ApiServices, api_context_provider
 from entrypoints.http.api_keys_controller import ApiKeysController
 from entrypoints.http.auth_controller import AuthController
 from entrypoints.http.coupons_controller import CouponsController
 from entrypoints.http.demo_feeds_controller import demo_feed
+from entrypoints.http.flights_controller import FiltersIn, FlightsController, SearchIn, SliceIn
 from entrypoints.http.health_controller import health, ready
 from entrypoints.http.imports_controller import ImportsController
 from entrypoints.http.margin_rules_controller import MarginRulesController
@@ -81,6 +82,9 @@ _REQUEST_STRUCTS: dict[str, type[msgspec.Struct]] = {
         CouponPatchIn,
         QuoteIn,
         ProviderQuoteIn,
+        SearchIn,
+        SliceIn,
+        FiltersIn,
     )
 }
 
@@ -126,6 +130,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         clock=clock,
         resolver=CallerResolver(identity, api_keys, tenants, clock),
         pricing=container.resolve(PricingParts),
+        inventory=container.resolve(InventoryParts),
     )
 
     route_pages = RoutePages(catalogue)
@@ -167,6 +172,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         MarginRulesController,
         CouponsController,
         PricingController,
+        FlightsController,
     ]
     if settings.demo:
         handlers.append(demo_feed)

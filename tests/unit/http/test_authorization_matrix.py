@@ -132,6 +132,19 @@ ENDPOINTS = {
     "currencies": Endpoint("GET", "/api/v1/currencies"),
     "fx-rates": Endpoint("GET", "/api/v1/fx/rates?base=USD", template="/api/v1/fx/rates"),
     "loyalty-me": Endpoint("GET", "/api/v1/loyalty/me"),
+    "search-flights": Endpoint(
+        "GET",
+        "/api/v1/flights/search?origin=LHR&destination=JFK&date=2026-12-24",
+        template="/api/v1/flights/search",
+    ),
+    "multi-city": Endpoint(
+        "POST",
+        "/api/v1/flights/search",
+        {"slices": [{"origin": "LHR", "destination": "JFK", "date": "2026-12-24"}]},
+    ),
+    "get-flight": Endpoint(
+        "GET", "/api/v1/flights/BA1-LHR-20261224", template="/api/v1/flights/{flight_id}"
+    ),
 }
 
 # Expected status per (caller, endpoint). Unlisted pairs are covered by the defaults below.
@@ -142,7 +155,14 @@ SIGNED_IN_ONLY = {
     "start-totp": 201,
     "loyalty-me": 200,
 }
-OPEN = {"quote": 200, "currencies": 200, "fx-rates": 200}
+OPEN = {
+    "quote": 200,
+    "currencies": 200,
+    "fx-rates": 200,
+    "search-flights": 200,
+    "multi-city": 200,
+    "get-flight": 404,
+}
 """Prices and rates: anyone, and resellers' keys with the search scope."""
 PRICING_STAFF = {
     "list-rules": 200,

@@ -1,0 +1,1 @@
+"""Flight providers (FlightSource adapters): search APIs such as Duffel."""

@@ -1,0 +1,260 @@
+"""``/api/v1/flights``: search (one-way, return, multi-city) and flight details."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
+
+from entrypoints.http.api_context import ApiContext
+from entrypoints.http.flights_wire import FlightOut, Places, SearchOut, SliceOut
+from entrypoints.http.problems import api_problem_responses
+from funflights_core.api_key import Scope
+from funflights_core.errors import InvalidInput, NotFound
+from funflights_core.flight import CabinClass
+from funflights_core.flight_search import SearchFilters, SearchRequest, SortOrder
+from funflights_core.passengers import Passengers
+from funflights_core.price_quotes import Buyer
+
+Code = Annotated[str, Parameter(min_length=3, max_length=3, description="Airport or city code.")]
+Cabin = Literal["economy", "premium_economy", "business", "first"]
+Sort = Literal["best", "cheapest", "fastest", "earliest"]
+Count = Annotated[int, Parameter(ge=0, le=9)]
+Clock = Annotated[str | None, Parameter(max_length=5, description="Local time, HH:MM.")]
+Codes = Annotated[
+    str | None, Parameter(max_length=200, description="Airline codes, comma-separated.")
+]
+Amount = Annotated[str | None, Parameter(max_length=25, description="Decimal, e.g. 450.00.")]
+
+
+def _clock(value: str | None, field: str) -> dt.time | None:
+    if value is None:
+        return None
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(field, "use a local time such as 06:30") from None
+
+
+def _amount(value: str | None, field: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise InvalidInput(field, "use a decimal amount such as 450.00") from None
+    if not amount.is_finite() or amount < 0:
+        raise InvalidInput(field, "use an amount of 0 or more")
+    return amount
+
+
+def _codes(value: str | None) -> frozenset[str]:
+    return frozenset(code.strip().upper() for code in (value or "").split(",") if code.strip())
+
+
+class FiltersIn(msgspec.Struct, forbid_unknown_fields=True):
+    """What to narrow results to (all optional)."""
+
+    min_price: str | None = None
+    max_price: str | None = None
+    depart_after: str | None = None
+    depart_before: str | None = None
+    arrive_after: str | None = None
+    arrive_before: str | None = None
+    # Bounds are checked in ``filters`` (a 422 naming the field): Litestar's OpenAPI does
+    # not carry constraints on optional values.
+    max_duration_minutes: int | None = None
+    airlines: Annotated[list[str], msgspec.Meta(max_length=50)] = []
+    exclude_airlines: Annotated[list[str], msgspec.Meta(max_length=50)] = []
+    max_stops: int | None = None
+
+    def filters(self) -> SearchFilters:
+        """The core's filters, validated."""
+        if self.max_duration_minutes is not None and not 1 <= self.max_duration_minutes <= 10_000:
+            raise InvalidInput("max_duration_minutes", "use 1 to 10000 minutes")
+        if self.max_stops is not None and not 0 <= self.max_stops <= 3:
+            raise InvalidInput("max_stops", "use 0 to 3")
+        return SearchFilters(
+            min_price=_amount(self.min_price, "min_price"),
+            max_price=_amount(self.max_price, "max_price"),
+            depart_after=_clock(self.depart_after, "depart_after"),
+            depart_before=_clock(self.depart_before, "depart_before"),
+            arrive_after=_clock(self.arrive_after, "arrive_after"),
+            arrive_before=_clock(self.arrive_before, "arrive_before"),
+            max_duration=None
+            if self.max_duration_minutes is None
+            else dt.timedelta(minutes=self.max_duration_minutes),
+            airlines=_codes(",".join(self.airlines)),
+            exclude_airlines=_codes(",".join(self.exclude_airlines)),
+            max_stops=self.max_stops,
+        )
+
+
+class SliceIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One slice of a multi-city journey."""
+
+    origin: Annotated[str, msgspec.Meta(min_length=3, max_length=3)]
+    destination: Annotated[str, msgspec.Meta(min_length=3, max_length=3)]
+    date: dt.date
+
+
+class SearchIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A multi-city search: up to six slices, one party, one cabin."""
+
+    slices: Annotated[list[SliceIn], msgspec.Meta(min_length=1, max_length=6)]
+    cabin: Cabin = "economy"
+    adults: Annotated[int, msgspec.Meta(ge=1, le=9)] = 1
+    children: Annotated[int, msgspec.Meta(ge=0, le=8)] = 0
+    infants: Annotated[int, msgspec.Meta(ge=0, le=9)] = 0
+    currency: str | None = None
+    """ISO 4217 (checked: a 422 naming it)."""
+    sort: Sort = "best"
+    limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 50
+    filters: FiltersIn | None = None
+
+
+class FlightsController(Controller):
+    """Flights: what travellers search most."""
+
+    path = "/api/v1/flights"
+    tags = ["flights"]
+
+    @get(
+        "/search",
+        summary="Search flights",
+        description="Direct flights and one-stop connections between two airports or city "
+        "codes on a date (the origin's local date), priced for you with the tenant's current "
+        "margins, in your currency. With return_date, a second slice holds the return flights.",
+        responses=api_problem_responses(422, 503),
+        opt={"api_key_scope": Scope.SEARCH},
+    )
+    async def search(
+        self,
+        api: NamedDependency[ApiContext],
+        origin: Code,
+        destination: Code,
+        date: Annotated[dt.date, Parameter(description="Departure date (origin's local date).")],
+        return_date: Annotated[dt.date | None, Parameter(description="Return date.")] = None,
+        cabin: Annotated[Cabin, Parameter(description="Cabin class.")] = "economy",
+        adults: Annotated[int, Parameter(ge=1, le=9)] = 1,
+        children: Count = 0,
+        infants: Count = 0,
+        currency: Annotated[str | None, Parameter(description="ISO 4217 code.")] = None,
+        min_price: Amount = None,
+        max_price: Amount = None,
+        depart_after: Clock = None,
+        depart_before: Clock = None,
+        arrive_after: Clock = None,
+        arrive_before: Clock = None,
+        max_duration_minutes: Annotated[int | None, Parameter(description="1 to 10000.")] = None,
+        airlines: Codes = None,
+        exclude_airlines: Codes = None,
+        max_stops: Annotated[int | None, Parameter(description="0 to 3.")] = None,
+        sort: Annotated[Sort, Parameter(description="best: shortest, then cheapest.")] = "best",
+        limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
+        cursor: Annotated[str | None, Parameter(max_length=500)] = None,
+        return_cursor: Annotated[str | None, Parameter(max_length=500)] = None,
+    ) -> SearchOut:
+        """One page per slice, with facets."""
+        filters = FiltersIn(
+            min_price=min_price,
+            max_price=max_price,
+            depart_after=depart_after,
+            depart_before=depart_before,
+            arrive_after=arrive_after,
+            arrive_before=arrive_before,
+            max_duration_minutes=max_duration_minutes,
+            airlines=sorted(_codes(airlines)),
+            exclude_airlines=sorted(_codes(exclude_airlines)),
+            max_stops=max_stops,
+        ).filters()
+        if return_date is not None and return_date < date:
+            raise InvalidInput("return_date", "must not be before the departure date")
+        legs = [(origin, destination, date, cursor)]
+        if return_date is not None:
+            legs.append((destination, origin, return_date, return_cursor))
+        party = Passengers(adults, children, infants)
+        slices = []
+        for slice_origin, slice_destination, day, slice_cursor in legs:
+            request = SearchRequest(
+                origin=slice_origin,
+                destination=slice_destination,
+                departure=day,
+                cabin=CabinClass(cabin),
+                passengers=party,
+                currency=currency,
+                filters=filters,
+                sort=SortOrder(sort),
+                limit=limit,
+                cursor=slice_cursor,
+            )
+            slices.append(await _slice(api, request))
+        return SearchOut(slices)
+
+    @post(
+        "/search",
+        status_code=200,
+        summary="Search a multi-city journey",
+        description="Up to six slices; each is searched like GET /search (first page each).",
+        responses=api_problem_responses(422, 503),
+        opt={"api_key_scope": Scope.SEARCH},
+    )
+    async def search_slices(
+        self, api: NamedDependency[ApiContext], data: JSONBody[SearchIn]
+    ) -> SearchOut:
+        """One page per slice."""
+        filters = (data.filters or FiltersIn()).filters()
+        party = Passengers(data.adults, data.children, data.infants)
+        slices = []
+        for piece in data.slices:
+            request = SearchRequest(
+                origin=piece.origin,
+                destination=piece.destination,
+                departure=piece.date,
+                cabin=CabinClass(data.cabin),
+                passengers=party,
+                currency=data.currency,
+                filters=filters,
+                sort=SortOrder(data.sort),
+                limit=data.limit,
+            )
+            slices.append(await _slice(api, request))
+        return SearchOut(slices)
+
+    @get(
+        "/{flight_id:str}",
+        summary="One flight",
+        responses=api_problem_responses(404),
+        opt={"api_key_scope": Scope.SEARCH},
+    )
+    async def flight(
+        self,
+        api: NamedDependency[ApiContext],
+        flight_id: Annotated[str, Parameter(max_length=40)],
+    ) -> FlightOut:
+        """A flight's schedule, carriers and aircraft."""
+        inventory = api.services.inventory
+        found = await inventory.flights.flight(flight_id)
+        if found is None:
+            raise NotFound(f"no flight {flight_id}")
+        return FlightOut.of(found, Places(inventory.airports, inventory.reference))
+
+
+async def _buyer(api: ApiContext) -> Buyer:
+    caller = api.caller
+    if caller.claims is None:
+        return Buyer(caller.tenant, address=api.client_address)
+    user = await api.services.accounts.profile(caller.tenant.id, caller.claims.subject)
+    return Buyer(caller.tenant, user.id, user.preferred_currency, api.client_address)
+
+
+async def _slice(api: ApiContext, request: SearchRequest) -> SliceOut:
+    inventory = api.services.inventory
+    page = await inventory.search.search(await _buyer(api), request)
+    places = Places(inventory.airports, inventory.reference)
+    return SliceOut.of(request.origin, request.destination, request.departure, page, places)

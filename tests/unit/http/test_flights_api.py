@@ -1,0 +1,181 @@
+"""Flight search over HTTP: results, local times, filters, facets, pages, slices, details."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from adapters.clocks import ManualClock
+from adapters.money.babel_currencies import BabelCurrencies
+from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
+from conftest import FLIGHTS1, fake_container
+from entrypoints.bootstrap import InventoryParts
+from entrypoints.http.app import create_app
+from funflights_core.flight import Cabin, CabinClass, Fare, Flight, Leg, flight_id
+from funflights_core.money import Money
+
+EUR = BabelCurrencies().currency("EUR")
+DAY = date(2026, 6, 1)
+SEARCH = "/api/v1/flights/search"
+Client = TestClient[Litestar]
+
+
+def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+def flight(
+    carrier: str,
+    number: str,
+    origin: str,
+    destination: str,
+    departs: datetime,
+    hours: float,
+    fare: str = "400",
+    seats: int = 100,
+) -> Flight:
+    return Flight(
+        id=flight_id(carrier, number, origin, departs.date()),
+        marketing_carrier=carrier,
+        flight_number=number,
+        operating_carrier=carrier,
+        aircraft="388",
+        legs=(Leg(origin, destination, departs, departs + timedelta(hours=hours)),),
+        cabins=(Cabin(CabinClass.ECONOMY, 200, seats),),
+        fares=(Fare("p1", CabinClass.ECONOMY, Money.of(fare, EUR), Money.of(80, EUR)),),
+    )
+
+
+SCHEDULE = [
+    flight("BA", "117", "LHR", "JFK", at(10), 8),
+    flight("AA", "101", "LGW", "JFK", at(12), 8.5, fare="300", seats=3),
+    flight("EI", "154", "LHR", "DUB", at(7), 1.25, fare="60"),
+    flight("EI", "105", "DUB", "JFK", at(10), 7.5, fare="250"),
+    flight("BA", "112", "JFK", "LHR", at(22, day=date(2026, 6, 8)), 7),
+]
+
+
+@pytest.fixture
+def client() -> Iterator[Client]:
+    container = fake_container({"flights1": InMemoryRouteFeed(FLIGHTS1)}, clock=ManualClock())
+    inventory: InventoryParts = container.resolve(InventoryParts)
+    with TestClient(create_app(container, refresh_in_background=False)) as test_client:
+        test_client.blocking_portal.call(inventory.flights.upsert, SCHEDULE)
+        yield test_client
+
+
+def search(client: Client, **params: Any) -> Any:
+    query = {"origin": "LON", "destination": "NYC", "date": "2026-06-01", **params}
+    response = client.get(SEARCH, params=query)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_city_search_shows_priced_results_in_local_time(client: Client) -> None:
+    found = search(client)["slices"][0]
+
+    assert [r["id"] for r in found["results"]] == [
+        "BA117-LHR-20260601",
+        "AA101-LGW-20260601",
+        "EI154-LHR-20260601+EI105-DUB-20260601",
+    ]
+    first = found["results"][0]
+    assert first["price"] == {"amount": "480.00", "currency": "EUR"}
+    ba = first["flights"][0]
+    assert ba["marketing_carrier_name"] == "British Airways"
+    assert ba["departs_local"] == "2026-06-01T11:00:00+01:00"  # London in summer
+    assert ba["arrives_local"] == "2026-06-01T14:00:00-04:00"  # New York in summer
+    assert ba["duration_minutes"] == 480
+    assert first["rating"] == {"average": None, "count": 0}
+    assert first["seats_left"] is None
+    assert found["results"][1]["seats_left"] == 3  # few seats: shown
+    assert found["results"][2]["stops"] == 1
+    assert found["facets"]["airlines"] == {"AA": 1, "BA": 1, "EI": 1}
+    assert found["facets"]["stops"] == {"0": 2, "1": 1}
+    assert found["total"] == 3
+
+
+def test_filters_sort_and_pages(client: Client) -> None:
+    cheapest = search(client, sort="cheapest")["slices"][0]["results"]
+    direct = search(client, max_stops=0, exclude_airlines="aa")["slices"][0]
+    paged = search(client, limit=2)["slices"][0]
+    rest = search(client, limit=2, cursor=paged["next_cursor"])["slices"][0]
+    morning = search(client, depart_before="10:30")["slices"][0]["results"]
+
+    assert cheapest[0]["id"].startswith("AA101")
+    assert [r["id"] for r in direct["results"]] == ["BA117-LHR-20260601"]
+    assert direct["facets"]["airlines"] == {"BA": 1}
+    assert len(paged["results"]) == 2
+    assert [r["id"][:5] for r in rest["results"]] == ["EI154"]
+    assert rest["next_cursor"] is None
+    assert [r["id"][:5] for r in morning] == ["EI154"]  # 08:00 local
+
+
+def test_a_return_search_has_two_slices_and_prices_follow_the_currency(client: Client) -> None:
+    found = search(client, return_date="2026-06-08", currency="USD", adults=2)
+
+    outbound, back = found["slices"]
+    assert (back["origin"], back["destination"], back["date"]) == ("NYC", "LON", "2026-06-08")
+    assert [r["id"] for r in back["results"]] == ["BA112-JFK-20260608"]
+    assert outbound["currency"] == "USD"
+    assert outbound["results"][0]["price"]["currency"] == "USD"
+
+
+def test_a_multi_city_search_prices_each_slice(client: Client) -> None:
+    response = client.post(
+        SEARCH,
+        json={
+            "slices": [
+                {"origin": "LHR", "destination": "DUB", "date": "2026-06-01"},
+                {"origin": "DUB", "destination": "JFK", "date": "2026-06-01"},
+            ],
+            "filters": {"max_stops": 0},
+        },
+    )
+
+    assert response.status_code == 200, response.text
+    first, second = response.json()["slices"]
+    assert [r["id"] for r in first["results"]] == ["EI154-LHR-20260601"]
+    assert [r["id"] for r in second["results"]] == ["EI105-DUB-20260601"]
+
+
+def test_one_flight_and_a_missing_one(client: Client) -> None:
+    found = client.get("/api/v1/flights/BA117-LHR-20260601")
+    missing = client.get("/api/v1/flights/XX1-LHR-20260601")
+
+    assert found.status_code == 200
+    assert found.json()["aircraft_name"] is not None
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "field"),
+    [
+        ({"origin": "QQQ"}, 422, "origin"),
+        ({"destination": "LON"}, 422, "destination"),
+        ({"depart_after": "25:00"}, 422, "depart_after"),
+        ({"min_price": "cheap"}, 422, "min_price"),
+        ({"return_date": "2026-05-01"}, 422, "return_date"),
+        ({"cursor": "garbage"}, 422, "cursor"),
+        ({"adults": "0"}, 400, "adults"),
+        ({"infants": "2"}, 422, "infants"),
+        ({"currency": "XYZ"}, 422, "currency"),
+        ({"cabin": "steerage"}, 400, "cabin"),
+        ({"surprise": "1"}, 400, "surprise"),
+    ],
+)
+def test_bad_searches_are_clear_problems(
+    client: Client, params: dict[str, str], status: int, field: str
+) -> None:
+    query = {"origin": "LON", "destination": "NYC", "date": "2026-06-01", **params}
+    response = client.get(SEARCH, params=query)
+
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert field in response.text
