@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## make run: install, migrate the SQLite database (var/), serve with demo feeds on http://$(HOST):$(PORT)
+## make run: install, migrate the SQLite database (var/), seed demo accounts and a week of flights, serve on http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(BIN)/funflights db upgrade
 	$(BIN)/funflights demo seed
+	$(BIN)/funflights demo generate --days 7 --scale 0.3
 	FUNFLIGHTS_DEMO=true $(BIN)/funflights serve --host $(HOST) --port $(PORT)
 
 ## make test: ruff, mypy --strict, import-linter, then every test suite

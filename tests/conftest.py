@@ -107,7 +107,13 @@ def fake_container(
     )
     container.register(PricingParts, instance=pricing)
     container.register(
-        InventoryParts, instance=build_inventory(InMemoryInventory(), pricing, clock=clock)
+        InventoryParts,
+        instance=build_inventory(
+            InMemoryInventory(),
+            pricing,
+            database=container.resolve(UnitOfWorkFactory),
+            clock=clock,
+        ),
     )
     return container
 

@@ -65,6 +65,7 @@ from funflights_core.loyalty_accounts import LoyaltyService
 from funflights_core.margin_books import MarginBooks
 from funflights_core.margin_rule_admin import MarginRuleAdmin
 from funflights_core.money import CurrencyCatalogue
+from funflights_core.offers import OfferService
 from funflights_core.price_quotes import QuoteService
 from funflights_core.route_catalogue import ProviderSource, RouteCatalogue
 from funflights_core.route_provider import ProviderProfile, RouteProvider
@@ -289,21 +290,38 @@ class InventoryParts:
     airports: AirportDirectory
     reference: ReferenceData
     search: FlightSearch
+    offers: OfferService
 
 
-def build_inventory(flights: Inventory, pricing: PricingParts, *, clock: Clock) -> InventoryParts:
+def build_inventory(
+    flights: Inventory,
+    pricing: PricingParts,
+    *,
+    database: UnitOfWorkFactory,
+    clock: Clock,
+    offer_ttl_s: int = 1200,
+) -> InventoryParts:
     """The inventory over a store of flights, priced with the pricing parts."""
     airports = pricing.airports
+    search = FlightSearch(
+        inventory=flights,
+        airports=airports,
+        books=pricing.books,
+        exchange=pricing.exchange,
+        clock=clock,
+    )
     return InventoryParts(
         flights=flights,
         airports=airports,
         reference=OpenFlightsReference(),
-        search=FlightSearch(
+        search=search,
+        offers=OfferService(
+            database=database,
             inventory=flights,
-            airports=airports,
-            books=pricing.books,
-            exchange=pricing.exchange,
+            search=search,
             clock=clock,
+            ids=UuidIds(),
+            ttl=timedelta(seconds=offer_ttl_s),
         ),
     )
 
@@ -425,7 +443,11 @@ def bootstrap(
     container.register(
         InventoryParts,
         instance=build_inventory(
-            SqlFlights(parts.database.engine, pricing.currencies), pricing, clock=clock
+            SqlFlights(parts.database.engine, pricing.currencies),
+            pricing,
+            database=parts.database,
+            clock=clock,
+            offer_ttl_s=settings.offer_ttl_s,
         ),
     )
     return container

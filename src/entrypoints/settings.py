@@ -79,6 +79,14 @@ class Settings(BaseSettings):
         description="When every source is too old: refuse to convert (503), or use the latest "
         "table and record its date. Default: use-latest in demo mode, refuse otherwise.",
     )
+    duffel_access_token: SecretStr | None = Field(
+        None,
+        description="Duffel API access token, for `funflights inventory sync --provider duffel`.",
+    )
+    duffel_url: str = Field("https://api.duffel.com", description="Duffel API base URL.")
+    offer_ttl_s: int = Field(
+        1200, ge=60, le=86_400, description="How long an offer holds its price (20 minutes)."
+    )
     margin_rules_poll_s: float = Field(
         0.25,
         gt=0,

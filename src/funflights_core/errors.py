@@ -35,6 +35,10 @@ class NotFound(FunFlightsError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
 
+class Gone(FunFlightsError):
+    """The thing existed but is no longer usable (an expired offer)."""
+
+
 class Conflict(FunFlightsError):
     """The command clashes with what exists (a duplicate email, a stale version)."""
 

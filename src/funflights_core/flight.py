@@ -65,6 +65,14 @@ class Fare:
     taxes: Money
 
 
+def _in_cabin_order(cabins: Iterable[Cabin]) -> tuple[Cabin, ...]:
+    return tuple(sorted(cabins, key=lambda c: _CABIN_ORDER[c.cabin_class]))
+
+
+def _in_fare_order(fares: Iterable[Fare]) -> tuple[Fare, ...]:
+    return tuple(sorted(fares, key=lambda f: (_CABIN_ORDER[f.cabin_class], f.provider)))
+
+
 def flight_id(marketing_carrier: str, flight_number: str, origin: str, departs_on: date) -> str:
     """The id every provider's copy of a flight shares: ``BA117-LHR-20261224``.
 
@@ -83,8 +91,10 @@ class Flight:
     operating_carrier: str
     aircraft: str
     legs: tuple[Leg, ...]
-    cabins: tuple[Cabin, ...]
-    fares: tuple[Fare, ...] = ()
+    cabins: tuple[Cabin, ...] = attrs.field(converter=_in_cabin_order)
+    """In cabin order (economy first), whatever order they were given in."""
+    fares: tuple[Fare, ...] = attrs.field(default=(), converter=_in_fare_order)
+    """By cabin, then provider: two copies with the same fares are equal."""
     status: FlightStatus = FlightStatus.SCHEDULED
 
     def __attrs_post_init__(self) -> None:
@@ -151,11 +161,7 @@ class Flight:
             sold = old.capacity - old.seats_available
             cabins.append(attrs.evolve(cabin, seats_available=max(0, cabin.capacity - sold)))
         kept = [c for c in self.cabins if incoming.cabin(c.cabin_class) is None]
-        return attrs.evolve(
-            incoming,
-            cabins=tuple(sorted((*cabins, *kept), key=lambda c: _CABIN_ORDER[c.cabin_class])),
-            fares=tuple(sorted(fares, key=lambda f: (f.cabin_class, f.provider))),
-        )
+        return attrs.evolve(incoming, cabins=(*cabins, *kept), fares=fares)
 
     def cabin(self, cabin_class: CabinClass) -> Cabin | None:
         """The cabin of this class, if the flight has one."""

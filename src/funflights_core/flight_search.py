@@ -22,7 +22,7 @@ import attrs
 
 from funflights_core.airport import AirportDirectory
 from funflights_core.clock import Clock
-from funflights_core.errors import InvalidInput
+from funflights_core.errors import Conflict, InvalidInput
 from funflights_core.exchange import CurrencyExchange
 from funflights_core.flight import CabinClass, Flight
 from funflights_core.flight_inventory import FlightInventory
@@ -224,15 +224,42 @@ class FlightSearch:
             spans.append((midnight.astimezone(UTC), (midnight + timedelta(days=1)).astimezone(UTC)))
         return min(s for s, _ in spans), max(e for _, e in spans)
 
+    def currency_for(self, buyer: Buyer, asked: str | None) -> str:
+        """The currency to price in: the one asked for, else the buyer's, else the tenant's."""
+        code = currency_code(
+            asked or buyer.preferred_currency or buyer.tenant.default_currency, "currency"
+        )
+        self._exchange.currency(code)  # an unknown currency is the caller's mistake
+        return code
+
+    async def price(
+        self,
+        buyer: Buyer,
+        itinerary: Itinerary,
+        *,
+        cabin: CabinClass,
+        passengers: Passengers,
+        currency: str | None = None,
+    ) -> PricedItinerary:
+        """The current price of chosen flights; ``Conflict`` if they cannot be sold now."""
+        book = await self._books.book(buyer.tenant.id)
+        request = SearchRequest(
+            itinerary.origin, itinerary.destination, itinerary.departs_at.date(), cabin, passengers
+        )
+        code = self.currency_for(buyer, currency)
+        priced = await self._priced(itinerary, request, code, book, buyer.tenant.exchange_spread)
+        if priced is None:
+            raise Conflict(
+                f"not enough {cabin} seats on sale for {passengers.seats} on these flights"
+            )
+        return priced
+
     async def search(self, buyer: Buyer, request: SearchRequest) -> SearchPage:
         """One page of priced results, with facets over all of them."""
         if not 1 <= request.limit <= MAX_PAGE:
             raise InvalidInput("limit", f"use 1 to {MAX_PAGE}")
         tenant = buyer.tenant
-        currency = currency_code(
-            request.currency or buyer.preferred_currency or tenant.default_currency, "currency"
-        )
-        self._exchange.currency(currency)
+        currency = self.currency_for(buyer, request.currency)
         order_key = _sort_key(request.sort)
         after = None if request.cursor is None else decode_cursor(request.sort, request.cursor)
         book = await self._books.book(tenant.id)

@@ -17,6 +17,7 @@ from funflights_core.audit import AuditEntry
 from funflights_core.coupon import Coupon, CouponUse
 from funflights_core.loyalty import LedgerEntry
 from funflights_core.margin_rule import MarginRule
+from funflights_core.offer import Offer
 from funflights_core.one_time_token import OneTimeToken
 from funflights_core.refresh_token import RefreshToken
 from funflights_core.tenant import Tenant
@@ -284,6 +285,22 @@ class LoyaltyRepository(Protocol):
         ...
 
 
+class OfferRepository(Protocol):
+    """The offers of one tenant."""
+
+    async def add(self, offer: Offer) -> None:
+        """Store a new offer."""
+        ...
+
+    async def get(self, offer_id: str) -> Offer | None:
+        """The offer with this id, in this tenant (expired ones too)."""
+        ...
+
+    async def replace(self, offer: Offer) -> bool:
+        """Replace a stored offer (a new price); False if there is none."""
+        ...
+
+
 class AuditLog(Protocol):
     """Who changed what, when, from what to what (entries are only ever added)."""
 
@@ -390,6 +407,11 @@ class TenantUnitOfWork(UnitOfWork, Protocol):
     @property
     def audit(self) -> AuditLog:
         """The tenant's audit log."""
+        ...
+
+    @property
+    def offers(self) -> OfferRepository:
+        """The tenant's offers."""
         ...
 
 

@@ -23,6 +23,7 @@ from funflights_core.loyalty import (
 )
 from funflights_core.margin_rule import MarginRule
 from funflights_core.money import Money
+from funflights_core.offer import Offer
 from funflights_core.one_time_token import OneTimeToken
 from funflights_core.refresh_token import RefreshToken
 from funflights_core.tenant import DEFAULT_TENANT_ID, AuthMethod, Tenant
@@ -61,6 +62,7 @@ class _Tables:
     ledger: dict[str, tuple[str, str, LedgerEntry]] = attrs.field(factory=dict)
     """Entry id to (tenant, customer, entry)."""
     audit: dict[str, AuditEntry] = attrs.field(factory=dict)
+    offers: dict[str, Offer] = attrs.field(factory=dict)
 
     def copy(self) -> _Tables:
         # Values are immutable: copying the dicts isolates a unit of work.
@@ -532,6 +534,34 @@ class InMemoryLoyaltyRepository:
         self._tables.ledger[entry.id] = (self._tenant_id, customer_id, entry)
 
 
+class InMemoryOfferRepository:
+    """OfferRepository over a working copy, scoped to one tenant."""
+
+    def __init__(self, tables: _Tables, tenant_id: str) -> None:
+        self._tables = tables
+        self._tenant_id = tenant_id
+
+    async def add(self, offer: Offer) -> None:
+        """Store a new offer."""
+        if offer.tenant_id != self._tenant_id:
+            raise ValueError("an offer can only be stored in its own tenant")
+        if offer.id in self._tables.offers:
+            raise ValueError(f"offer {offer.id!r} exists")
+        self._tables.offers[offer.id] = offer
+
+    async def get(self, offer_id: str) -> Offer | None:
+        """The offer with this id, in this tenant (expired ones too)."""
+        offer = self._tables.offers.get(offer_id)
+        return offer if offer is not None and offer.tenant_id == self._tenant_id else None
+
+    async def replace(self, offer: Offer) -> bool:
+        """Replace a stored offer (a new price); False if there is none."""
+        if await self.get(offer.id) is None or offer.tenant_id != self._tenant_id:
+            return False
+        self._tables.offers[offer.id] = offer
+        return True
+
+
 class InMemoryAuditLog:
     """AuditLog over a working copy, scoped to one tenant."""
 
@@ -625,6 +655,7 @@ class InMemoryTenantUnitOfWork(_InMemoryUnitOfWork):
     coupons: InMemoryCouponRepository
     loyalty: InMemoryLoyaltyRepository
     audit: InMemoryAuditLog
+    offers: InMemoryOfferRepository
 
     def __init__(self, store: InMemoryDatabase, tenant_id: str) -> None:
         super().__init__(store)
@@ -639,6 +670,7 @@ class InMemoryTenantUnitOfWork(_InMemoryUnitOfWork):
         self.coupons = InMemoryCouponRepository(self._work, self.tenant_id)
         self.loyalty = InMemoryLoyaltyRepository(self._work, self.tenant_id)
         self.audit = InMemoryAuditLog(self._work, self.tenant_id)
+        self.offers = InMemoryOfferRepository(self._work, self.tenant_id)
 
 
 class InMemoryDatabase:

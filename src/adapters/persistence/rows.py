@@ -315,3 +315,16 @@ class FlightCabinRow(Base):
     cabin_class: Mapped[str] = mapped_column(String(20), primary_key=True)
     capacity: Mapped[int] = mapped_column()
     seats_available: Mapped[int] = mapped_column()
+
+
+class OfferRow(Base):
+    """An offer of one tenant: the priced itinerary as a JSON document."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    document: Mapped[str] = mapped_column(Text)

@@ -13,6 +13,7 @@ from adapters.persistence.sql_audit import SqlAuditLog
 from adapters.persistence.sql_coupons import SqlCouponRepository
 from adapters.persistence.sql_loyalty import SqlLoyaltyRepository
 from adapters.persistence.sql_margin_rules import SqlMarginRuleRepository, SqlMarginRuleVersions
+from adapters.persistence.sql_offers import SqlOfferRepository
 from adapters.persistence.sql_tenants import SqlTenantRepository
 from adapters.persistence.sql_tokens import SqlOneTimeTokenRepository, SqlRefreshTokenRepository
 from adapters.persistence.sql_users import SqlUserRepository
@@ -90,6 +91,7 @@ class SqlTenantUnitOfWork(_SqlUnitOfWork):
     coupons: SqlCouponRepository
     loyalty: SqlLoyaltyRepository
     audit: SqlAuditLog
+    offers: SqlOfferRepository
 
     def __init__(
         self,
@@ -111,6 +113,7 @@ class SqlTenantUnitOfWork(_SqlUnitOfWork):
         self.coupons = SqlCouponRepository(session, self.tenant_id, self._currencies)
         self.loyalty = SqlLoyaltyRepository(session, self.tenant_id, self._currencies)
         self.audit = SqlAuditLog(session, self.tenant_id)
+        self.offers = SqlOfferRepository(session, self.tenant_id, self._currencies)
 
 
 class SqlUnitOfWorkFactory:

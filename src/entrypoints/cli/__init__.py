@@ -10,6 +10,7 @@ import click
 
 from entrypoints.cli.db_commands import db
 from entrypoints.cli.demo_commands import demo
+from entrypoints.cli.inventory_commands import inventory
 from entrypoints.cli.pricing_commands import coupons, margins
 from entrypoints.cli.providers_commands import providers
 from entrypoints.cli.routes_command import routes
@@ -32,3 +33,4 @@ main.add_command(users)
 main.add_command(margins)
 main.add_command(coupons)
 main.add_command(demo)
+main.add_command(inventory)

@@ -6,6 +6,7 @@ import click
 
 from adapters.clocks import SystemClock
 from entrypoints.bootstrap import IdentityParts, PricingParts, build_pricing
+from entrypoints.cli.inventory_commands import generate
 from entrypoints.cli.settings_option import load_settings
 from entrypoints.cli.tenants_commands import run_with_identity
 from funflights_core.errors import Conflict, NotFound
@@ -131,3 +132,6 @@ def seed() -> None:
         click.echo(f"created {line}")
     accounts = ", ".join(email for _, email, _ in DEMO_ACCOUNTS)
     click.echo(f"demo accounts ({accounts}) use the password {DEMO_PASSWORD!r}")
+
+
+demo.add_command(generate)

@@ -29,6 +29,7 @@ from entrypoints.http.flights_controller import FiltersIn, FlightsController, Se
 from entrypoints.http.health_controller import health, ready
 from entrypoints.http.imports_controller import ImportsController
 from entrypoints.http.margin_rules_controller import MarginRulesController
+from entrypoints.http.offers_controller import OfferIn, OffersController
 from entrypoints.http.pricing_controller import PricingController
 from entrypoints.http.pricing_wire import (
     CouponIn,
@@ -85,6 +86,7 @@ _REQUEST_STRUCTS: dict[str, type[msgspec.Struct]] = {
         SearchIn,
         SliceIn,
         FiltersIn,
+        OfferIn,
     )
 }
 
@@ -173,6 +175,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         CouponsController,
         PricingController,
         FlightsController,
+        OffersController,
     ]
     if settings.demo:
         handlers.append(demo_feed)

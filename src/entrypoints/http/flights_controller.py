@@ -245,7 +245,8 @@ class FlightsController(Controller):
         return FlightOut.of(found, Places(inventory.airports, inventory.reference))
 
 
-async def _buyer(api: ApiContext) -> Buyer:
+async def buyer_of(api: ApiContext) -> Buyer:
+    """Who searches or chooses: the signed-in customer, else a visitor of the tenant."""
     caller = api.caller
     if caller.claims is None:
         return Buyer(caller.tenant, address=api.client_address)
@@ -255,6 +256,6 @@ async def _buyer(api: ApiContext) -> Buyer:
 
 async def _slice(api: ApiContext, request: SearchRequest) -> SliceOut:
     inventory = api.services.inventory
-    page = await inventory.search.search(await _buyer(api), request)
+    page = await inventory.search.search(await buyer_of(api), request)
     places = Places(inventory.airports, inventory.reference)
     return SliceOut.of(request.origin, request.destination, request.departure, page, places)

@@ -15,6 +15,7 @@ from funflights_core.errors import (
     AuthenticationFailed,
     Conflict,
     CurrencyMismatch,
+    Gone,
     InvalidInput,
     InvalidQuery,
     InvalidToken,
@@ -172,6 +173,10 @@ def _on_not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Pr
     )
 
 
+def _on_gone(request: Request[Any, Any, Any], exc: Gone) -> Response[Problem]:
+    return problem_response(request, status=410, kind="gone", title="Gone", detail=str(exc))
+
+
 def _on_conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Problem]:
     return problem_response(request, status=409, kind="conflict", title="Conflict", detail=str(exc))
 
@@ -245,6 +250,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     AuthenticationFailed: _on_authentication,
     PermissionDenied: _on_permission,
     NotFound: _on_not_found,
+    Gone: _on_gone,
     Conflict: _on_conflict,
     TooManyAttempts: _on_throttled,
     RateUnavailable: _on_rates_unavailable,
@@ -262,6 +268,7 @@ _DESCRIPTIONS = {
     403: "Authenticated, but not allowed to do this.",
     404: "No such resource.",
     409: "Conflicts with what exists.",
+    410: "No longer usable (an expired offer): start again.",
     413: "The request body is too large.",
     415: "The body's media type is not one this endpoint reads.",
     422: "A field has an unacceptable value (named in invalid-params); nothing was stored.",

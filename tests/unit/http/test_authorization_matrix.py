@@ -142,6 +142,11 @@ ENDPOINTS = {
         "/api/v1/flights/search",
         {"slices": [{"origin": "LHR", "destination": "JFK", "date": "2026-12-24"}]},
     ),
+    "make-offer": Endpoint("POST", "/api/v1/offers", {"flight_ids": ["BA1-LHR-20261224"]}),
+    "get-offer": Endpoint("GET", "/api/v1/offers/nope", template="/api/v1/offers/{offer_id}"),
+    "price-offer": Endpoint(
+        "POST", "/api/v1/offers/nope/price", template="/api/v1/offers/{offer_id}/price"
+    ),
     "get-flight": Endpoint(
         "GET", "/api/v1/flights/BA1-LHR-20261224", template="/api/v1/flights/{flight_id}"
     ),
@@ -162,6 +167,9 @@ OPEN = {
     "search-flights": 200,
     "multi-city": 200,
     "get-flight": 404,
+    "make-offer": 422,
+    "get-offer": 404,
+    "price-offer": 404,
 }
 """Prices and rates: anyone, and resellers' keys with the search scope."""
 PRICING_STAFF = {

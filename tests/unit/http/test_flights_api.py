@@ -14,10 +14,11 @@ from adapters.clocks import ManualClock
 from adapters.money.babel_currencies import BabelCurrencies
 from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
 from conftest import FLIGHTS1, fake_container
-from entrypoints.bootstrap import InventoryParts
+from entrypoints.bootstrap import InventoryParts, PricingParts
 from entrypoints.http.app import create_app
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, Leg, flight_id
 from funflights_core.money import Money
+from funflights_core.staff import operator
 
 EUR = BabelCurrencies().currency("EUR")
 DAY = date(2026, 6, 1)
@@ -61,9 +62,20 @@ SCHEDULE = [
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    container = fake_container({"flights1": InMemoryRouteFeed(FLIGHTS1)}, clock=ManualClock())
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def pricing() -> list[PricingParts]:
+    return []
+
+
+@pytest.fixture
+def client(clock: ManualClock, pricing: list[PricingParts]) -> Iterator[Client]:
+    container = fake_container({"flights1": InMemoryRouteFeed(FLIGHTS1)}, clock=clock)
     inventory: InventoryParts = container.resolve(InventoryParts)
+    pricing.append(container.resolve(PricingParts))
     with TestClient(create_app(container, refresh_in_background=False)) as test_client:
         test_client.blocking_portal.call(inventory.flights.upsert, SCHEDULE)
         yield test_client
@@ -179,3 +191,59 @@ def test_bad_searches_are_clear_problems(
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert field in response.text
+
+
+def test_an_offer_holds_a_price_until_it_expires(client: Client, clock: ManualClock) -> None:
+    made = client.post(
+        "/api/v1/offers",
+        json={"flight_ids": ["EI154-LHR-20260601", "EI105-DUB-20260601"], "adults": 2},
+    )
+    assert made.status_code == 201, made.text
+    offer = made.json()
+    assert offer["total"] == {"amount": "940.00", "currency": "EUR"}  # (60+80+250+80) x 2
+    assert [line["provider"] for line in offer["lines"]] == ["p1", "p1"]
+
+    assert client.get(f"/api/v1/offers/{offer['id']}").json() == offer
+    check = client.post(f"/api/v1/offers/{offer['id']}/price").json()
+    assert check["status"] == "unchanged"
+
+    clock.advance(20 * 60)
+    expired = client.get(f"/api/v1/offers/{offer['id']}")
+    assert expired.status_code == 410
+    assert expired.json()["type"].endswith("gone")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"flight_ids": ["XX1-LHR-20260601"]}, 422, "flight_ids"),
+        ({"flight_ids": ["EI105-DUB-20260601", "EI154-LHR-20260601"]}, 422, "connect"),
+        ({"flight_ids": ["AA101-LGW-20260601"], "adults": 4}, 409, "seats"),
+        ({"flight_ids": []}, 400, "flight_ids"),
+    ],
+)
+def test_offers_refuse_what_cannot_be_sold(
+    client: Client, body: dict[str, Any], status: int, field: str
+) -> None:
+    response = client.post("/api/v1/offers", json=body)
+
+    assert response.status_code == status, response.text
+    assert field in response.text
+    assert client.get("/api/v1/offers/nope").status_code == 404
+
+
+def test_a_margin_change_shows_when_an_offer_is_priced_again(
+    client: Client, pricing: list[PricingParts]
+) -> None:
+    offer = client.post("/api/v1/offers", json={"flight_ids": ["BA117-LHR-20260601"]}).json()
+    rules = pricing[0].margin_rules
+    client.blocking_portal.call(
+        rules.create, operator("default", "test"), {"carrier": "BA", "percent": "10"}
+    )
+
+    check = client.post(f"/api/v1/offers/{offer['id']}/price").json()
+
+    assert check["status"] == "changed"
+    assert check["old_total"]["amount"] == "480.00"
+    assert check["new_total"]["amount"] == "520.00"  # 10% of the 400 fare
+    assert client.get(f"/api/v1/offers/{offer['id']}").json()["total"]["amount"] == "520.00"

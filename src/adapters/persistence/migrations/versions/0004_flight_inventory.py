@@ -1,4 +1,4 @@
-"""Flight inventory: flights (legs and fares as JSON) and their cabins' seats.
+"""Flight inventory: flights (legs and fares as JSON), their cabins' seats, and offers.
 
 Revision ID: 0004
 Revises: 0003
@@ -58,10 +58,28 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("flight_id", "cabin_class", name=op.f("pk_flight_cabins")),
     )
+    op.create_table(
+        "offers",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("tenant_id", sa.String(length=40), nullable=False),
+        sa.Column("customer_id", sa.String(length=36), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("document", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_offers_tenant_id_tenants")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_offers")),
+    )
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_offers_tenant_id"), ["tenant_id"], unique=False)
 
 
 def downgrade() -> None:
     """Revert."""
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_offers_tenant_id"))
+    op.drop_table("offers")
     op.drop_table("flight_cabins")
     with op.batch_alter_table("flights", schema=None) as batch_op:
         batch_op.drop_index("ix_flights_origin_departs_at")
