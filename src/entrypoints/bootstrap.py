@@ -57,7 +57,7 @@ from funflights_core.coupons import CouponService
 from funflights_core.customer_import import CustomerImporter
 from funflights_core.exchange import CurrencyExchange, RateSource
 from funflights_core.flight_inventory import FlightInventory
-from funflights_core.flight_search import FlightSearch
+from funflights_core.flight_search import FlightSearch, Ranked
 from funflights_core.flight_store import FlightStore
 from funflights_core.identity import IdentityService
 from funflights_core.identity_policy import IdentityPolicy
@@ -69,6 +69,7 @@ from funflights_core.offers import OfferService
 from funflights_core.price_quotes import QuoteService
 from funflights_core.route_catalogue import ProviderSource, RouteCatalogue
 from funflights_core.route_provider import ProviderProfile, RouteProvider
+from funflights_core.search_cache import InventoryVersions, SearchCache
 from funflights_core.tenant_admin import TenantAdmin
 from funflights_core.unit_of_work import UnitOfWorkFactory
 
@@ -291,6 +292,7 @@ class InventoryParts:
     reference: ReferenceData
     search: FlightSearch
     offers: OfferService
+    versions: InventoryVersions
 
 
 def build_inventory(
@@ -300,15 +302,23 @@ def build_inventory(
     database: UnitOfWorkFactory,
     clock: Clock,
     offer_ttl_s: int = 1200,
+    cache_entries: int = 0,
+    cache_s: float = 60.0,
 ) -> InventoryParts:
     """The inventory over a store of flights, priced with the pricing parts."""
     airports = pricing.airports
+    versions = InventoryVersions(flights)
+    cache: SearchCache[Ranked] | None = None
+    if cache_entries:
+        cache = SearchCache(max_entries=cache_entries, ttl_s=cache_s, clock=clock)
     search = FlightSearch(
         inventory=flights,
         airports=airports,
         books=pricing.books,
         exchange=pricing.exchange,
         clock=clock,
+        cache=cache,
+        versions=versions,
     )
     return InventoryParts(
         flights=flights,
@@ -323,6 +333,7 @@ def build_inventory(
             ids=UuidIds(),
             ttl=timedelta(seconds=offer_ttl_s),
         ),
+        versions=versions,
     )
 
 
@@ -448,6 +459,8 @@ def bootstrap(
             database=parts.database,
             clock=clock,
             offer_ttl_s=settings.offer_ttl_s,
+            cache_entries=settings.search_cache_entries,
+            cache_s=settings.search_cache_s,
         ),
     )
     return container

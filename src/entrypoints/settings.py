@@ -84,6 +84,15 @@ class Settings(BaseSettings):
         description="Duffel API access token, for `funflights inventory sync --provider duffel`.",
     )
     duffel_url: str = Field("https://api.duffel.com", description="Duffel API base URL.")
+    search_cache_entries: int = Field(
+        2000, ge=0, le=1_000_000, description="Searches whose results each process keeps (0: none)."
+    )
+    search_cache_s: float = Field(
+        60.0, gt=0, description="How long kept results are used (changes invalidate them sooner)."
+    )
+    inventory_poll_s: float = Field(
+        0.5, gt=0, le=60, description="How often a serving process checks the inventory version."
+    )
     offer_ttl_s: int = Field(
         1200, ge=60, le=86_400, description="How long an offer holds its price (20 minutes)."
     )

@@ -13,11 +13,21 @@ class FlightInventory(Protocol):
     """Scheduled flights, read by departure airport and time."""
 
     async def departing(
-        self, airports: frozenset[str], start: datetime, end: datetime
+        self,
+        airports: frozenset[str] | None,
+        start: datetime,
+        end: datetime,
+        *,
+        to: frozenset[str] | None = None,
     ) -> Sequence[Flight]:
-        """Flights whose first leg leaves one of ``airports`` in [``start``, ``end``), by time."""
+        """Flights leaving in [``start``, ``end``), by time: from one of ``airports`` (any
+        when None) and, when ``to`` is given, flying to one of those airports."""
         ...
 
     async def flight(self, flight_id: str) -> Flight | None:
         """The flight with this id, or None."""
+        ...
+
+    async def version(self) -> int:
+        """A number that grows whenever a flight, fare or seat count changes."""
         ...

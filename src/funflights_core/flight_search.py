@@ -34,6 +34,7 @@ from funflights_core.money import Money
 from funflights_core.passengers import Passengers
 from funflights_core.price_quotes import Buyer
 from funflights_core.pricing import PriceBreakdown, Pricer, PricingContext
+from funflights_core.search_cache import InventoryVersions, SearchCache
 from funflights_core.tenant import currency_code
 
 MAX_PAGE = 100
@@ -127,6 +128,8 @@ class SearchPage:
 
 
 SortKey = tuple[Any, ...]
+Ranked = tuple[tuple[PricedItinerary, ...], Facets]
+"""Every result of a search that passed its filters, sorted, and the facets over them."""
 
 
 def _sort_key(order: SortOrder) -> Callable[[PricedItinerary], SortKey]:
@@ -182,7 +185,11 @@ class FlightSearch:
         exchange: CurrencyExchange,
         clock: Clock,
         connections: ConnectionRules | None = None,
+        cache: SearchCache[Ranked] | None = None,
+        versions: InventoryVersions | None = None,
     ) -> None:
+        self._cache = cache
+        self._versions = versions or InventoryVersions(inventory)
         self._inventory = inventory
         self._airports = airports
         self._books = books
@@ -203,14 +210,17 @@ class FlightSearch:
         if origins & destinations:
             raise InvalidInput("destination", "must differ from the origin")
         start, end = self._local_day(origins, request.departure)
-        first = await self._inventory.departing(origins, start, end)
+        if request.filters.max_stops == 0:
+            only = await self._inventory.departing(origins, start, end, to=destinations)
+            return [Itinerary((f,)) for f in only]
+        # Into the destinations first (indexed by destination): their origins are the only
+        # hubs worth flying to, so both reads stay small even from a busy airport.
+        latest = end + self._connections.maximum
+        arriving = await self._inventory.departing(None, start, latest, to=destinations)
+        hubs = frozenset(f.origin for f in arriving) - origins - destinations
+        first = await self._inventory.departing(origins, start, end, to=destinations | hubs)
         direct = [Itinerary((f,)) for f in first if f.destination in destinations]
-        hubs = frozenset(f.destination for f in first) - destinations - origins
-        if not hubs or request.filters.max_stops == 0:
-            return direct
-        onward = by_departure(
-            await self._inventory.departing(hubs, start, end + self._connections.maximum)
-        )
+        onward = by_departure(f for f in arriving if f.origin in hubs)
         connecting = one_stop(first, onward, destinations=destinations, rules=self._connections)
         return direct + connecting
 
@@ -263,20 +273,39 @@ class FlightSearch:
         order_key = _sort_key(request.sort)
         after = None if request.cursor is None else decode_cursor(request.sort, request.cursor)
         book = await self._books.book(tenant.id)
-        priced = []
-        for itinerary in await self.itineraries(request):
-            if not self._in_local_windows(itinerary, request):
-                continue
-            result = await self._priced(itinerary, request, currency, book, tenant.exchange_spread)
-            if result is not None and _passes(result, request.filters):
-                priced.append(result)
-        priced.sort(key=order_key)
-        facets = _facets(priced)
+        key = (
+            tenant.id,
+            tenant.exchange_spread,
+            self._books.version_of(tenant.id),
+            await self._versions.current(),
+            attrs.evolve(request, cursor=None, limit=0, currency=currency),
+        )
+        ranked = None if self._cache is None else self._cache.get(key)
+        if ranked is None:
+            ranked = await self._ranked(request, currency, book, tenant.exchange_spread)
+            if self._cache is not None:
+                self._cache.put(key, ranked)
+        priced, facets = ranked
         remaining = priced if after is None else [r for r in priced if order_key(r) > after]
         page = tuple(remaining[: request.limit])
         more = len(remaining) > request.limit
         cursor = encode_cursor(request.sort, order_key(page[-1])) if more and page else None
         return SearchPage(page, facets, len(priced), cursor, currency)
+
+    async def _ranked(
+        self, request: SearchRequest, currency: str, book: MarginBook, spread: Decimal
+    ) -> Ranked:
+        """Every priced result that passes the filters, sorted, and their facets."""
+        priced = []
+        memo: dict[str, PriceBreakdown] = {}
+        for itinerary in await self.itineraries(request):
+            if not self._in_local_windows(itinerary, request):
+                continue
+            result = await self._priced(itinerary, request, currency, book, spread, memo)
+            if result is not None and _passes(result, request.filters):
+                priced.append(result)
+        priced.sort(key=_sort_key(request.sort))
+        return tuple(priced), _facets(priced)
 
     def _in_local_windows(self, itinerary: Itinerary, request: SearchRequest) -> bool:
         filters = request.filters
@@ -305,6 +334,7 @@ class FlightSearch:
         currency: str,
         book: MarginBook,
         spread: Decimal,
+        memo: dict[str, PriceBreakdown] | None = None,
     ) -> PricedItinerary | None:
         seats = itinerary.seats_left(request.cabin)
         if seats < request.passengers.seats:
@@ -312,6 +342,10 @@ class FlightSearch:
         pricer = Pricer(margins=book, exchange=self._exchange)
         prices = []
         for flight in itinerary.flights:
+            known = None if memo is None else memo.get(flight.id)
+            if known is not None:
+                prices.append(known)
+                continue
             fares = flight.fares_for(request.cabin)
             if not fares:
                 return None
@@ -323,7 +357,10 @@ class FlightSearch:
                 at=self._clock.now(),
                 spread=spread,
             )
-            prices.append(await pricer.price(quotes, context))
+            price = await pricer.price(quotes, context)
+            if memo is not None:
+                memo[flight.id] = price
+            prices.append(price)
         total = prices[0].total
         for price in prices[1:]:
             total = total + price.total

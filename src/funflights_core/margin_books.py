@@ -29,6 +29,11 @@ class MarginBooks:
         entry = self._books.get(tenant_id)
         return None if entry is None else entry[1]
 
+    def version_of(self, tenant_id: str) -> int | None:
+        """The rule version of the tenant's book in memory (None until loaded)."""
+        entry = self._books.get(tenant_id)
+        return None if entry is None else entry[0]
+
     async def book(self, tenant_id: str) -> MarginBook:
         """The tenant's current book, loading it the first time."""
         entry = self._books.get(tenant_id)

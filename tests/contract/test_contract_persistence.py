@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from offers_persistence_contract import OffersPersistenceContract
 from persistence_contract import PersistenceContract
 from pricing_persistence_contract import PricingPersistenceContract
 
@@ -20,13 +21,21 @@ from postgres_schema import postgres_schema
 POSTGRES_URL = os.environ.get("FUNFLIGHTS_TEST_DATABASE_URL")
 
 
-class TestInMemoryPersistence(PersistenceContract, PricingPersistenceContract):
+class AllContracts(PersistenceContract, PricingPersistenceContract, OffersPersistenceContract):
+    """Every repository's contract, for one database."""
+
+
+class TestInMemoryPersistence(
+    PersistenceContract, PricingPersistenceContract, OffersPersistenceContract
+):
     @pytest.fixture
     async def database(self) -> AsyncIterator[UnitOfWorkFactory]:
         return InMemoryDatabase()
 
 
-class TestSqlitePersistence(PersistenceContract, PricingPersistenceContract):
+class TestSqlitePersistence(
+    PersistenceContract, PricingPersistenceContract, OffersPersistenceContract
+):
     @pytest.fixture
     async def database(self, tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
         engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
@@ -37,7 +46,9 @@ class TestSqlitePersistence(PersistenceContract, PricingPersistenceContract):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(POSTGRES_URL is None, reason="FUNFLIGHTS_TEST_DATABASE_URL is not set")
-class TestPostgresPersistence(PersistenceContract, PricingPersistenceContract):
+class TestPostgresPersistence(
+    PersistenceContract, PricingPersistenceContract, OffersPersistenceContract
+):
     @pytest.fixture
     async def database(self) -> AsyncIterator[UnitOfWorkFactory]:
         assert POSTGRES_URL is not None

@@ -14,6 +14,7 @@ class InMemoryInventory:
     """Flights indexed by origin airport and departure time."""
 
     def __init__(self, flights: Iterable[Flight] = ()) -> None:
+        self._version = 0
         self._by_id: dict[str, Flight] = {}
         self._by_origin: dict[str, list[Flight]] = {}
         for flight in flights:
@@ -21,6 +22,7 @@ class InMemoryInventory:
 
     def put(self, flight: Flight) -> None:
         """Add a flight, or replace the one with its id."""
+        self._version += 1
         old = self._by_id.get(flight.id)
         if old is not None:
             self._by_origin[old.origin].remove(old)
@@ -29,17 +31,24 @@ class InMemoryInventory:
         bisect.insort(group, flight, key=lambda f: (f.departs_at, f.id))
 
     async def departing(
-        self, airports: frozenset[str], start: datetime, end: datetime
+        self,
+        airports: frozenset[str] | None,
+        start: datetime,
+        end: datetime,
+        *,
+        to: frozenset[str] | None = None,
     ) -> Sequence[Flight]:
-        """Flights whose first leg leaves one of ``airports`` in [``start``, ``end``)."""
+        """Flights leaving in [``start``, ``end``) from ``airports`` (any) to ``to`` (any)."""
         found: list[Flight] = []
-        for code in sorted(airports):
+        origins = sorted(self._by_origin) if airports is None else sorted(airports)
+        for code in origins:
             group = self._by_origin.get(code, [])
             first = bisect.bisect_left(group, start, key=lambda f: f.departs_at)
             for flight in group[first:]:
                 if flight.departs_at >= end:
                     break
-                found.append(flight)
+                if to is None or flight.destination in to:
+                    found.append(flight)
         found.sort(key=lambda f: (f.departs_at, f.id))
         return found
 
@@ -63,6 +72,10 @@ class InMemoryInventory:
                 self.put(merged)
                 counts = counts + StoreCounts(changed=1)
         return counts
+
+    async def version(self) -> int:
+        """Grows with every flight put."""
+        return self._version
 
     async def count(self) -> int:
         """How many flights are stored."""

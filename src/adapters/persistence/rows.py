@@ -284,7 +284,10 @@ class FlightRow(Base):
     """
 
     __tablename__ = "flights"
-    __table_args__ = (Index("ix_flights_origin_departs_at", "origin", "departs_at"),)
+    __table_args__ = (
+        Index("ix_flights_origin_departs_at", "origin", "departs_at"),
+        Index("ix_flights_destination_departs_at", "destination", "departs_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     marketing_carrier: Mapped[str] = mapped_column(String(3))
@@ -298,6 +301,15 @@ class FlightRow(Base):
     legs: Mapped[str] = mapped_column(Text)
     fares: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12))
+
+
+class InventoryVersionRow(Base):
+    """One row: how many times the inventory changed (serving processes poll it)."""
+
+    __tablename__ = "inventory_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column()
 
 
 class FlightCabinRow(Base):

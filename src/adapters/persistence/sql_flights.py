@@ -16,13 +16,14 @@ import msgspec
 from sqlalchemy import Row, Table, and_, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.persistence.rows import FlightCabinRow, FlightRow
+from adapters.persistence.rows import FlightCabinRow, FlightRow, InventoryVersionRow
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, FlightStatus, Leg
 from funflights_core.flight_store import StoreCounts
 from funflights_core.money import CurrencyCatalogue, Money
 
 _FLIGHTS = cast(Table, FlightRow.__table__)
 _CABINS = cast(Table, FlightCabinRow.__table__)
+_VERSION = cast(Table, InventoryVersionRow.__table__)
 _COLUMNS = (
     FlightRow.id,
     FlightRow.marketing_carrier,
@@ -90,19 +91,24 @@ class SqlFlights:
         self._currencies = currencies
 
     async def departing(
-        self, airports: frozenset[str], start: datetime, end: datetime
+        self,
+        airports: frozenset[str] | None,
+        start: datetime,
+        end: datetime,
+        *,
+        to: frozenset[str] | None = None,
     ) -> Sequence[Flight]:
-        """Flights whose first leg leaves one of ``airports`` in [``start``, ``end``)."""
+        """Flights leaving in [``start``, ``end``) from ``airports`` (any) to ``to`` (any)."""
         query = (
             select(*_COLUMNS)
             .join(FlightCabinRow, FlightCabinRow.flight_id == FlightRow.id)
-            .where(
-                FlightRow.origin.in_(sorted(airports)),
-                FlightRow.departs_at >= start,
-                FlightRow.departs_at < end,
-            )
+            .where(FlightRow.departs_at >= start, FlightRow.departs_at < end)
             .order_by(FlightRow.departs_at, FlightRow.id)
         )
+        if airports is not None:
+            query = query.where(FlightRow.origin.in_(sorted(airports)))
+        if to is not None:
+            query = query.where(FlightRow.destination.in_(sorted(to)))
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
         return self._flights(rows)
@@ -143,7 +149,19 @@ class SqlFlights:
                 )
             if changed:
                 await self._update(connection, changed)
+            if new or changed:
+                await connection.execute(
+                    update(_VERSION)
+                    .where(_VERSION.c.id == 1)
+                    .values(version=_VERSION.c.version + 1)
+                )
         return StoreCounts(added=len(new), changed=len(changed), unchanged=unchanged)
+
+    async def version(self) -> int:
+        """Grows with every write that changed a flight."""
+        async with self._engine.connect() as connection:
+            found = await connection.scalar(select(_VERSION.c.version).where(_VERSION.c.id == 1))
+        return int(found or 0)
 
     async def _update(
         self, connection: AsyncConnection, changed: Sequence[tuple[Flight, Flight]]

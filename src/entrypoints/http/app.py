@@ -55,6 +55,7 @@ from funflights_core.customer_import import CustomerImporter
 from funflights_core.identity import IdentityService
 from funflights_core.margin_books import MarginBooks
 from funflights_core.route_catalogue import RouteCatalogue
+from funflights_core.search_cache import InventoryVersions
 from funflights_core.tenant_admin import TenantAdmin
 from funflights_core.unit_of_work import UnitOfWorkFactory
 
@@ -112,6 +113,15 @@ async def _follow_margin_rules(books: MarginBooks, interval_s: float) -> None:
             _log.exception("checking for margin-rule changes failed")
 
 
+async def _follow_inventory(versions: InventoryVersions, interval_s: float) -> None:
+    while True:
+        try:
+            await versions.watch(interval_s)
+        except Exception:
+            _log.exception("checking the inventory version failed")
+            await asyncio.sleep(interval_s)
+
+
 def create_app(container: punq.Container, *, refresh_in_background: bool = True) -> Litestar:
     """The HTTP API over a container built by ``bootstrap`` (or one filled with fakes)."""
     settings: Settings = container.resolve(Settings)
@@ -152,6 +162,13 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
                 _follow_margin_rules(services.pricing.books, settings.margin_rules_poll_s)
             )
         )
+        if refresh_in_background:
+            # Tests write flights and search at once: they read the version per search.
+            tasks.append(
+                asyncio.create_task(
+                    _follow_inventory(services.inventory.versions, settings.inventory_poll_s)
+                )
+            )
         try:
             yield
         finally:

@@ -12,6 +12,7 @@ import pytest
 
 from adapters.clocks import ManualClock
 from adapters.fx.fixed_rates import FixedRates
+from adapters.identity.ids import UuidIds
 from adapters.inventory.in_memory_inventory import InMemoryInventory
 from adapters.money.fixed_currencies import FixedCurrencies
 from adapters.persistence.in_memory import InMemoryDatabase
@@ -21,6 +22,7 @@ from funflights_core.exchange import CurrencyExchange
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, FlightStatus, Leg
 from funflights_core.flight_search import (
     FlightSearch,
+    Ranked,
     SearchFilters,
     SearchRequest,
     SortOrder,
@@ -28,9 +30,12 @@ from funflights_core.flight_search import (
 )
 from funflights_core.margin_books import MarginBooks
 from funflights_core.margin_rule import MarginRule
+from funflights_core.margin_rule_admin import MarginRuleAdmin
 from funflights_core.money import Money
 from funflights_core.passengers import Passengers
 from funflights_core.price_quotes import Buyer
+from funflights_core.search_cache import SearchCache
+from funflights_core.staff import operator
 from funflights_core.tenant import Tenant, auth_methods
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
@@ -311,3 +316,40 @@ async def test_bad_searches_are_refused() -> None:
         assert refused.value.field == field
     with pytest.raises(InvalidInput):
         Passengers(adults=1, infants=2)
+
+
+async def test_cached_results_give_way_to_inventory_and_rule_changes() -> None:
+    inventory = InMemoryInventory([BA117])
+    database = InMemoryDatabase()
+    clock = ManualClock(NOW)
+    books = MarginBooks(database)
+    cache: SearchCache[Ranked] = SearchCache(max_entries=10, ttl_s=60, clock=clock)
+    search = FlightSearch(
+        inventory=inventory,
+        airports=Airports(),
+        books=books,
+        exchange=CurrencyExchange(
+            sources=[FixedRates({"USD": Decimal("1.08")}, clock=clock)],
+            currencies=CURRENCIES,
+            clock=clock,
+            max_age=timedelta(days=1),
+        ),
+        clock=clock,
+        cache=cache,
+    )
+    request = SearchRequest("LHR", "JFK", DAY)
+
+    first = await search.search(BUYER, request)
+    again = await search.search(BUYER, request)
+    inventory.put(flight("BA001", ("LHR", at(11)), ("JFK", at(18))))
+    after_flight = await search.search(BUYER, request)
+    admin = MarginRuleAdmin(
+        database=database, books=books, currencies=CURRENCIES, clock=clock, ids=UuidIds()
+    )
+    await admin.create(operator("default", "test"), {"carrier": "BA", "percent": "10"})
+    after_rule = await search.search(BUYER, request)
+
+    assert (cache.hits, len(first.results), len(again.results)) == (1, 1, 1)
+    assert len(after_flight.results) == 2
+    totals = {r.itinerary.id: r.total for r in after_rule.results}
+    assert totals[BA117.id] == Money.of("498.00", EUR)  # 380 + 80 + 10% of 380

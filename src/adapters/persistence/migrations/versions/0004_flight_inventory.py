@@ -38,6 +38,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_flights_origin_departs_at", ["origin", "departs_at"], unique=False
         )
+        batch_op.create_index(
+            "ix_flights_destination_departs_at", ["destination", "departs_at"], unique=False
+        )
     op.create_table(
         "flight_cabins",
         sa.Column("flight_id", sa.String(length=40), nullable=False),
@@ -58,6 +61,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("flight_id", "cabin_class", name=op.f("pk_flight_cabins")),
     )
+    op.create_table(
+        "inventory_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inventory_version")),
+    )
+    op.execute("INSERT INTO inventory_version (id, version) VALUES (1, 0)")
     op.create_table(
         "offers",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -80,7 +90,9 @@ def downgrade() -> None:
     with op.batch_alter_table("offers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_offers_tenant_id"))
     op.drop_table("offers")
+    op.drop_table("inventory_version")
     op.drop_table("flight_cabins")
     with op.batch_alter_table("flights", schema=None) as batch_op:
+        batch_op.drop_index("ix_flights_destination_departs_at")
         batch_op.drop_index("ix_flights_origin_departs_at")
     op.drop_table("flights")
