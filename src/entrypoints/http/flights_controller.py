@@ -12,14 +12,23 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from entrypoints.http.api_context import ApiContext
-from entrypoints.http.flights_wire import FlightOut, Places, SearchOut, SliceOut
+from entrypoints.http.flights_wire import (
+    AvailabilityOut,
+    CabinAvailabilityOut,
+    FlightOut,
+    Places,
+    SearchOut,
+    SliceOut,
+)
 from entrypoints.http.problems import api_problem_responses
 from funflights_core.api_key import Scope
 from funflights_core.errors import InvalidInput, NotFound
-from funflights_core.flight import CabinClass
+from funflights_core.flight import CabinClass, Flight
 from funflights_core.flight_search import SearchFilters, SearchRequest, SortOrder
+from funflights_core.itinerary import Itinerary
 from funflights_core.passengers import Passengers
 from funflights_core.price_quotes import Buyer
+from funflights_core.seat_map import SeatMap, seat_maps
 
 Code = Annotated[str, Parameter(min_length=3, max_length=3, description="Airport or city code.")]
 Cabin = Literal["economy", "premium_economy", "business", "first"]
@@ -243,6 +252,45 @@ class FlightsController(Controller):
         if found is None:
             raise NotFound(f"no flight {flight_id}")
         return FlightOut.of(found, Places(inventory.airports, inventory.reference))
+
+    @get(
+        "/{flight_id:str}/availability",
+        summary="Seats left, prices and seat maps of a flight's cabins",
+        responses=api_problem_responses(404, 503),
+        opt={"api_key_scope": Scope.SEARCH},
+    )
+    async def availability(
+        self,
+        api: NamedDependency[ApiContext],
+        flight_id: Annotated[str, Parameter(max_length=40)],
+    ) -> AvailabilityOut:
+        """Each cabin: seats left, the price for one adult, and which seats can be chosen."""
+        found = await api.services.inventory.flights.flight(flight_id)
+        if found is None:
+            raise NotFound(f"no flight {flight_id}")
+        return await _availability(api, found)
+
+
+async def _availability(api: ApiContext, flight: Flight) -> AvailabilityOut:
+    buyer = await buyer_of(api)
+    search = api.services.inventory.search
+    cabins = []
+    for cabin, seat_map in zip(flight.cabins, _maps_in_cabin_order(flight), strict=True):
+        price = None
+        if flight.fares_for(cabin.cabin_class) and flight.seats_left(cabin.cabin_class):
+            priced = await search.price(
+                buyer, Itinerary((flight,)), cabin=cabin.cabin_class, passengers=Passengers()
+            )
+            price = priced.total
+        cabins.append(
+            CabinAvailabilityOut.of(cabin, flight.seats_left(cabin.cabin_class), price, seat_map)
+        )
+    return AvailabilityOut(flight.id, flight.status.value, cabins)
+
+
+def _maps_in_cabin_order(flight: Flight) -> list[SeatMap]:
+    by_class = {seat_map.cabin_class: seat_map for seat_map in seat_maps(flight)}
+    return [by_class[cabin.cabin_class] for cabin in flight.cabins]
 
 
 async def buyer_of(api: ApiContext) -> Buyer:

@@ -11,8 +11,10 @@ import msgspec
 from entrypoints.http.pricing_wire import MoneyOut
 from funflights_core.airline import ReferenceData
 from funflights_core.airport import AirportDirectory
-from funflights_core.flight import Flight, Leg
+from funflights_core.flight import Cabin, Flight, Leg
 from funflights_core.flight_search import Facets, PricedItinerary, SearchPage
+from funflights_core.money import Money
+from funflights_core.seat_map import SeatMap
 
 
 @attrs.frozen
@@ -199,3 +201,52 @@ class SearchOut(msgspec.Struct):
     """Search results, one slice per requested slice (a return search has two)."""
 
     slices: list[SliceOut]
+
+
+class SeatOut(msgspec.Struct):
+    """A seat and whether it can be chosen."""
+
+    seat: str
+    available: bool
+
+
+class SeatRowOut(msgspec.Struct):
+    """A row of a seat map."""
+
+    row: int
+    seats: list[SeatOut]
+
+
+class CabinAvailabilityOut(msgspec.Struct):
+    """A cabin: seats left, the price from (one adult), and its seat map."""
+
+    cabin: str
+    capacity: int
+    seats_left: int
+    price_from: MoneyOut | None
+    """For one adult, margins and taxes included; None when nothing is on sale."""
+    seat_map: list[SeatRowOut]
+
+    @classmethod
+    def of(
+        cls, cabin: Cabin, seats_left: int, price: Money | None, seat_map: SeatMap
+    ) -> CabinAvailabilityOut:
+        """The wire form of a cabin's availability."""
+        return cls(
+            cabin=cabin.cabin_class.value,
+            capacity=cabin.capacity,
+            seats_left=seats_left,
+            price_from=None if price is None else MoneyOut.of(price),
+            seat_map=[
+                SeatRowOut(row.number, [SeatOut(s.designator, s.available) for s in row.seats])
+                for row in seat_map.rows
+            ],
+        )
+
+
+class AvailabilityOut(msgspec.Struct):
+    """What can be sold on a flight now, cabin by cabin."""
+
+    flight_id: str
+    status: str
+    cabins: list[CabinAvailabilityOut]

@@ -147,6 +147,11 @@ ENDPOINTS = {
     "price-offer": Endpoint(
         "POST", "/api/v1/offers/nope/price", template="/api/v1/offers/{offer_id}/price"
     ),
+    "availability": Endpoint(
+        "GET",
+        "/api/v1/flights/BA1-LHR-20261224/availability",
+        template="/api/v1/flights/{flight_id}/availability",
+    ),
     "get-flight": Endpoint(
         "GET", "/api/v1/flights/BA1-LHR-20261224", template="/api/v1/flights/{flight_id}"
     ),
@@ -167,6 +172,7 @@ OPEN = {
     "search-flights": 200,
     "multi-city": 200,
     "get-flight": 404,
+    "availability": 404,
     "make-offer": 422,
     "get-offer": 404,
     "price-offer": 404,

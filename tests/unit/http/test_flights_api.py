@@ -247,3 +247,17 @@ def test_a_margin_change_shows_when_an_offer_is_priced_again(
     assert check["old_total"]["amount"] == "480.00"
     assert check["new_total"]["amount"] == "520.00"  # 10% of the 400 fare
     assert client.get(f"/api/v1/offers/{offer['id']}").json()["total"]["amount"] == "520.00"
+
+
+def test_availability_shows_seats_left_prices_and_a_seat_map(client: Client) -> None:
+    response = client.get("/api/v1/flights/AA101-LGW-20260601/availability")
+
+    assert response.status_code == 200, response.text
+    (economy,) = response.json()["cabins"]
+    assert (economy["cabin"], economy["capacity"], economy["seats_left"]) == ("economy", 200, 3)
+    assert economy["price_from"] == {"amount": "380.00", "currency": "EUR"}
+    seats = [seat for row in economy["seat_map"] for seat in row["seats"]]
+    assert len(seats) == 200
+    assert sum(seat["available"] for seat in seats) == 3
+    assert economy["seat_map"][0]["seats"][0]["seat"] == "1A"
+    assert client.get("/api/v1/flights/nope/availability").status_code == 404
