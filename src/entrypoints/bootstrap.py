@@ -8,7 +8,6 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
 
 import attrs
 import httpx
@@ -56,9 +55,9 @@ from funflights_core.clock import Clock
 from funflights_core.coupons import CouponService
 from funflights_core.customer_import import CustomerImporter
 from funflights_core.exchange import CurrencyExchange, RateSource
-from funflights_core.flight_inventory import FlightInventory
+from funflights_core.flight_admin import FlightAdmin
 from funflights_core.flight_search import FlightSearch, Ranked
-from funflights_core.flight_store import FlightStore
+from funflights_core.flight_store import Inventory
 from funflights_core.identity import IdentityService
 from funflights_core.identity_policy import IdentityPolicy
 from funflights_core.loyalty_accounts import LoyaltyService
@@ -279,10 +278,6 @@ def _fixed_rates(text: str | None, clock: Clock) -> FixedRates:
     return FixedRates(rates, base=words[0].upper(), clock=clock)
 
 
-class Inventory(FlightInventory, FlightStore, Protocol):
-    """The flights, read by searches and written by provider syncs."""
-
-
 @attrs.frozen
 class InventoryParts:
     """Flights, the places and airlines they connect, and the search over them."""
@@ -293,6 +288,7 @@ class InventoryParts:
     search: FlightSearch
     offers: OfferService
     versions: InventoryVersions
+    admin: FlightAdmin
 
 
 def build_inventory(
@@ -334,6 +330,7 @@ def build_inventory(
             ttl=timedelta(seconds=offer_ttl_s),
         ),
         versions=versions,
+        admin=FlightAdmin(database=database, flights=flights, clock=clock, ids=UuidIds()),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Protocol
 import attrs
 
 from funflights_core.flight import Flight
+from funflights_core.flight_inventory import FlightInventory
 
 
 @attrs.frozen
@@ -43,3 +44,11 @@ class FlightStore(Protocol):
     async def count(self) -> int:
         """How many flights are stored."""
         ...
+
+    async def remove(self, flight_id: str) -> bool:
+        """Delete a flight and its cabins; False if there is none."""
+        ...
+
+
+class Inventory(FlightInventory, FlightStore, Protocol):
+    """The flights, read by searches and written by provider syncs and staff."""

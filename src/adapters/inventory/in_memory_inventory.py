@@ -77,6 +77,15 @@ class InMemoryInventory:
         """Grows with every flight put."""
         return self._version
 
+    async def remove(self, flight_id: str) -> bool:
+        """Delete a flight; False if there is none."""
+        flight = self._by_id.pop(flight_id, None)
+        if flight is None:
+            return False
+        self._by_origin[flight.origin].remove(flight)
+        self._version += 1
+        return True
+
     async def count(self) -> int:
         """How many flights are stored."""
         return len(self._by_id)

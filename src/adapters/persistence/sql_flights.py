@@ -13,10 +13,11 @@ from decimal import Decimal
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import Row, Table, and_, bindparam, case, func, select, update
+from sqlalchemy import Row, Table, and_, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.persistence.rows import FlightCabinRow, FlightRow, InventoryVersionRow
+from adapters.persistence.sql_margin_rules import changed
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, FlightStatus, Leg
 from funflights_core.flight_store import StoreCounts
 from funflights_core.money import CurrencyCatalogue, Money
@@ -156,6 +157,18 @@ class SqlFlights:
                     .values(version=_VERSION.c.version + 1)
                 )
         return StoreCounts(added=len(new), changed=len(changed), unchanged=unchanged)
+
+    async def remove(self, flight_id: str) -> bool:
+        """Delete a flight and its cabins; False if there is none."""
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(_CABINS).where(_CABINS.c.flight_id == flight_id))
+            result = await connection.execute(delete(_FLIGHTS).where(_FLIGHTS.c.id == flight_id))
+            if not changed(result):
+                return False
+            await connection.execute(
+                update(_VERSION).where(_VERSION.c.id == 1).values(version=_VERSION.c.version + 1)
+            )
+        return True
 
     async def version(self) -> int:
         """Grows with every write that changed a flight."""

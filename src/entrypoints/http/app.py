@@ -25,6 +25,14 @@ from entrypoints.http.api_keys_controller import ApiKeysController
 from entrypoints.http.auth_controller import AuthController
 from entrypoints.http.coupons_controller import CouponsController
 from entrypoints.http.demo_feeds_controller import demo_feed
+from entrypoints.http.flights_admin_controller import (
+    CabinIn,
+    FareIn,
+    FlightIn,
+    FlightPatchIn,
+    FlightsAdminController,
+    LegIn,
+)
 from entrypoints.http.flights_controller import FiltersIn, FlightsController, SearchIn, SliceIn
 from entrypoints.http.health_controller import health, ready
 from entrypoints.http.imports_controller import ImportsController
@@ -88,6 +96,11 @@ _REQUEST_STRUCTS: dict[str, type[msgspec.Struct]] = {
         SliceIn,
         FiltersIn,
         OfferIn,
+        FlightIn,
+        FlightPatchIn,
+        LegIn,
+        CabinIn,
+        FareIn,
     )
 }
 
@@ -193,6 +206,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         PricingController,
         FlightsController,
         OffersController,
+        FlightsAdminController,
     ]
     if settings.demo:
         handlers.append(demo_feed)

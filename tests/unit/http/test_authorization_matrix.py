@@ -152,6 +152,32 @@ ENDPOINTS = {
         "/api/v1/flights/BA1-LHR-20261224/availability",
         template="/api/v1/flights/{flight_id}/availability",
     ),
+    "add-flight": Endpoint(
+        "POST",
+        "/api/v1/admin/flights",
+        {
+            "marketing_carrier": "BA",
+            "flight_number": "9999",
+            "legs": [
+                {
+                    "origin": "LHR",
+                    "destination": "JFK",
+                    "departs_at": "2026-12-24T10:00:00Z",
+                    "arrives_at": "2026-12-24T18:00:00Z",
+                }
+            ],
+            "cabins": [{"cabin": "economy", "capacity": 100}],
+        },
+    ),
+    "change-flight": Endpoint(
+        "PATCH",
+        "/api/v1/admin/flights/nope",
+        {"status": "cancelled"},
+        template="/api/v1/admin/flights/{flight_id}",
+    ),
+    "delete-flight": Endpoint(
+        "DELETE", "/api/v1/admin/flights/nope", template="/api/v1/admin/flights/{flight_id}"
+    ),
     "get-flight": Endpoint(
         "GET", "/api/v1/flights/BA1-LHR-20261224", template="/api/v1/flights/{flight_id}"
     ),
@@ -194,6 +220,9 @@ PRICING_STAFF = {
     "coupon-history": 404,
 }
 NOT_STAFF = dict.fromkeys(PRICING_STAFF, 403)
+INVENTORY_STAFF = {"add-flight": 201, "change-flight": 404, "delete-flight": 404}
+"""The platform's staff only: staff of the default tenant."""
+NOT_STAFF |= dict.fromkeys(INVENTORY_STAFF, 403)
 NOT_AN_ADMIN = {
     "list-tenants": 403,
     "create-tenant": 403,
@@ -225,6 +254,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "platform-admin": {
         **SIGNED_IN_ONLY,
         **PRICING_STAFF,
+        **INVENTORY_STAFF,
         **OPEN,
         "start-totp": 409,
         "list-tenants": 200,
@@ -238,6 +268,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "acme-tenant-admin": {
         **SIGNED_IN_ONLY,
         **PRICING_STAFF,
+        **dict.fromkeys(INVENTORY_STAFF, 403),
         **OPEN,
         "list-tenants": 200,
         "create-tenant": 403,
