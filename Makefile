@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck imports unit bench clean
+.PHONY: run test lint typecheck imports unit bench bench-search clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,12 +39,17 @@ imports: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-## make bench: routes, identity, pricing and margin-rule change benchmarks (figures printed, nothing asserted)
+## make bench: routes, identity, pricing, margin-rule change and search benchmarks (figures printed, nothing asserted; search loads 1.1M flights into PostgreSQL first)
 bench: $(STAMP)
 	$(BIN)/python bench/routes_bench.py
 	$(BIN)/python bench/identity_bench.py
 	$(BIN)/python bench/pricing_bench.py
 	$(BIN)/python bench/margin_change_bench.py
+	$(BIN)/python bench/search_bench.py --load
+
+## make bench-search: the search benchmark only, reusing the loaded PostgreSQL database
+bench-search: $(STAMP)
+	$(BIN)/python bench/search_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build src/*.egg-info

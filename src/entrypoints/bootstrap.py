@@ -25,6 +25,7 @@ from adapters.fx.http_rates import HttpRates
 from adapters.identity.ids import UuidIds
 from adapters.identity.mailers import MailFolder
 from adapters.identity.pyotp_totp import PyotpTotp
+from adapters.inventory.cached_inventory import CachedInventory
 from adapters.money.babel_currencies import BabelCurrencies
 from adapters.persistence.engine import create_engine
 from adapters.persistence.sql_flights import SqlFlights
@@ -305,10 +306,12 @@ def build_inventory(
     airports = pricing.airports
     versions = InventoryVersions(flights)
     cache: SearchCache[Ranked] | None = None
+    reads: Inventory = flights
     if cache_entries:
         cache = SearchCache(max_entries=cache_entries, ttl_s=cache_s, clock=clock)
+        reads = CachedInventory(flights, versions, max_entries=cache_entries)
     search = FlightSearch(
-        inventory=flights,
+        inventory=reads,
         airports=airports,
         books=pricing.books,
         exchange=pricing.exchange,

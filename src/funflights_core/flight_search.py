@@ -189,6 +189,11 @@ class FlightSearch:
         versions: InventoryVersions | None = None,
     ) -> None:
         self._cache = cache
+        self._prices: SearchCache[PriceBreakdown] | None = None
+        if cache is not None:
+            # Flights recur across searches (every search into New York prices the same
+            # arrivals): their prices are kept too, under the same versions.
+            self._prices = cache.sibling(max_entries=cache.max_entries * 100)
         self._versions = versions or InventoryVersions(inventory)
         self._inventory = inventory
         self._airports = airports
@@ -282,7 +287,8 @@ class FlightSearch:
         )
         ranked = None if self._cache is None else self._cache.get(key)
         if ranked is None:
-            ranked = await self._ranked(request, currency, book, tenant.exchange_spread)
+            scope = (*key[:4], currency, request.cabin, request.passengers)
+            ranked = await self._ranked(request, currency, book, tenant.exchange_spread, scope)
             if self._cache is not None:
                 self._cache.put(key, ranked)
         priced, facets = ranked
@@ -293,11 +299,16 @@ class FlightSearch:
         return SearchPage(page, facets, len(priced), cursor, currency)
 
     async def _ranked(
-        self, request: SearchRequest, currency: str, book: MarginBook, spread: Decimal
+        self,
+        request: SearchRequest,
+        currency: str,
+        book: MarginBook,
+        spread: Decimal,
+        scope: tuple[Any, ...],
     ) -> Ranked:
         """Every priced result that passes the filters, sorted, and their facets."""
         priced = []
-        memo: dict[str, PriceBreakdown] = {}
+        memo = _Prices(scope, self._prices)
         for itinerary in await self.itineraries(request):
             if not self._in_local_windows(itinerary, request):
                 continue
@@ -334,7 +345,7 @@ class FlightSearch:
         currency: str,
         book: MarginBook,
         spread: Decimal,
-        memo: dict[str, PriceBreakdown] | None = None,
+        memo: _Prices | None = None,
     ) -> PricedItinerary | None:
         seats = itinerary.seats_left(request.cabin)
         if seats < request.passengers.seats:
@@ -359,7 +370,7 @@ class FlightSearch:
             )
             price = await pricer.price(quotes, context)
             if memo is not None:
-                memo[flight.id] = price
+                memo.put(flight.id, price)
             prices.append(price)
         total = prices[0].total
         for price in prices[1:]:
@@ -377,6 +388,28 @@ class FlightSearch:
             departure=flight.departs_at.date(),
             cabin=cabin.value,
         )
+
+
+class _Prices:
+    """Flight prices of one search: its own, and those kept from searches of the same scope."""
+
+    def __init__(self, scope: tuple[Any, ...], shared: SearchCache[PriceBreakdown] | None) -> None:
+        self._scope = scope
+        self._shared = shared
+        self._mine: dict[str, PriceBreakdown] = {}
+
+    def get(self, flight_id: str) -> PriceBreakdown | None:
+        found = self._mine.get(flight_id)
+        if found is None and self._shared is not None:
+            found = self._shared.get((self._scope, flight_id))
+            if found is not None:
+                self._mine[flight_id] = found
+        return found
+
+    def put(self, flight_id: str, price: PriceBreakdown) -> None:
+        self._mine[flight_id] = price
+        if self._shared is not None:
+            self._shared.put((self._scope, flight_id), price)
 
 
 def _passes(result: PricedItinerary, filters: SearchFilters) -> bool:

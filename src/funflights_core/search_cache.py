@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from funflights_core.clock import Clock
 from funflights_core.flight_inventory import FlightInventory
@@ -52,6 +52,15 @@ class SearchCache(Generic[Value]):
         self._clock = clock
         self.hits = 0
         self.misses = 0
+
+    @property
+    def max_entries(self) -> int:
+        """The bound."""
+        return self._max
+
+    def sibling(self, *, max_entries: int) -> SearchCache[Any]:
+        """Another cache with the same expiry and clock (for values of another kind)."""
+        return SearchCache(max_entries=max_entries, ttl_s=self._ttl_s, clock=self._clock)
 
     def get(self, key: Hashable) -> Value | None:
         """The fresh value under ``key``, or None."""
