@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +103,51 @@ def test_a_rule_changed_in_one_process_prices_the_next_quote_of_another(tmp_path
         for process in processes:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_a_new_user_searches_demo_flights_priced_by_rules_changed_at_run_time(
+    tmp_path: Path,
+) -> None:
+    env = {"FUNFLIGHTS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/funflights.db"}
+    day = (date.today() + timedelta(days=1)).isoformat()
+    cli(env, "db", "upgrade")
+    cli(env, "demo", "seed")
+    cli(env, "demo", "generate", "--days", "1", "--scale", "0.1", "--start", day)
+    port = free_port()
+    process = serve(port, FUNFLIGHTS_DEMO="true", FUNFLIGHTS_INVENTORY_POLL_S="0.1", **env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base, process)
+        query = {"origin": "LHR", "destination": "JFK", "date": day, "max_stops": 0}
+
+        def cheapest_ba() -> dict[str, Any]:
+            found = httpx.get(f"{base}/api/v1/flights/search", params=query, timeout=30).json()
+            results = found["slices"][0]["results"]
+            assert results, found
+            # Not BA 117: the demo prices that one flight with a rule of its own.
+            return next(
+                r
+                for r in results
+                if r["flights"][0]["marketing_carrier"] == "BA"
+                and r["flights"][0]["designator"] != "BA117"
+            )
+
+        before = cheapest_ba()
+        login = httpx.post(
+            f"{base}/api/v1/auth/login",
+            json={"email": "pricing@funflights.example", "password": "funflights-demo-password"},
+        ).json()
+        staff = {"Authorization": f"Bearer {login['access_token']}"}
+        rule = httpx.post(
+            f"{base}/api/v1/admin/margin-rules",
+            headers=staff,
+            json={"carrier": "BA", "fixed_per_passenger": "100", "currency": "EUR"},
+        )
+        assert rule.status_code == 201, rule.text
+        repriced = httpx.get(f"{base}/api/v1/flights/search", params=query, timeout=30).json()
+        prices = {r["id"]: r["price"]["amount"] for r in repriced["slices"][0]["results"]}
+        # The demo's BA rule added 5% + 2 EUR; this one replaces it by a fixed 100 EUR.
+        assert Decimal(prices[before["id"]]) != Decimal(before["price"]["amount"])
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
