@@ -84,7 +84,8 @@ def main(base_url: str, day: date) -> None:
 
         chosen = first["results"][0]
         flight_ids = [flight["id"] for flight in chosen["flights"]]
-        offer = call(client, "POST", "/api/v1/offers", 201, json={"flight_ids": flight_ids, **PARTY})
+        choice = {"flight_ids": flight_ids, **PARTY}
+        offer = call(client, "POST", "/api/v1/offers", 201, json=choice)
         print(
             f"offer {offer['id']} of {' + '.join(offer['flight_ids'])}: "
             f"{offer['total']['amount']} {offer['total']['currency']} "

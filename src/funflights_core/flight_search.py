@@ -12,7 +12,7 @@ import base64
 import binascii
 import enum
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -125,6 +125,9 @@ class SearchPage:
     total: int
     next_cursor: str | None
     currency: str
+    fingerprint: Hashable | None = None
+    """Equal for pages with the same content while kept results last (None if not kept):
+    what an edge may key an encoded copy of the page with."""
 
 
 SortKey = tuple[Any, ...]
@@ -296,7 +299,10 @@ class FlightSearch:
         page = tuple(remaining[: request.limit])
         more = len(remaining) > request.limit
         cursor = encode_cursor(request.sort, order_key(page[-1])) if more and page else None
-        return SearchPage(page, facets, len(priced), cursor, currency)
+        fingerprint = None
+        if self._cache is not None:
+            fingerprint = (key, request.cursor, request.limit)
+        return SearchPage(page, facets, len(priced), cursor, currency, fingerprint)
 
     async def _ranked(
         self,

@@ -14,6 +14,7 @@ from funflights_core.api_keys import ApiKeyService
 from funflights_core.clock import Clock
 from funflights_core.customer_import import CustomerImporter
 from funflights_core.identity import IdentityService
+from funflights_core.search_cache import SearchCache
 from funflights_core.tenant_admin import TenantAdmin
 
 
@@ -31,6 +32,8 @@ class ApiServices:
     resolver: CallerResolver
     pricing: PricingParts
     inventory: InventoryParts
+    pages: SearchCache[bytes]
+    """Encoded search pages, keyed by the fingerprint of the results they show."""
 
 
 @attrs.frozen

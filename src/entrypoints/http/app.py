@@ -63,7 +63,7 @@ from funflights_core.customer_import import CustomerImporter
 from funflights_core.identity import IdentityService
 from funflights_core.margin_books import MarginBooks
 from funflights_core.route_catalogue import RouteCatalogue
-from funflights_core.search_cache import InventoryVersions
+from funflights_core.search_cache import InventoryVersions, SearchCache
 from funflights_core.tenant_admin import TenantAdmin
 from funflights_core.unit_of_work import UnitOfWorkFactory
 
@@ -156,6 +156,11 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         resolver=CallerResolver(identity, api_keys, tenants, clock),
         pricing=container.resolve(PricingParts),
         inventory=container.resolve(InventoryParts),
+        pages=SearchCache(
+            max_entries=settings.search_cache_entries,
+            ttl_s=settings.search_cache_s,
+            clock=clock,
+        ),
     )
 
     route_pages = RoutePages(catalogue)

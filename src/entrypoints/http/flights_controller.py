@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
+from litestar.enums import MediaType
 from litestar.params import JSONBody, Parameter
 
 from entrypoints.http.api_context import ApiContext
@@ -168,7 +169,7 @@ class FlightsController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
         cursor: Annotated[str | None, Parameter(max_length=500)] = None,
         return_cursor: Annotated[str | None, Parameter(max_length=500)] = None,
-    ) -> SearchOut:
+    ) -> Response[SearchOut]:
         """One page per slice, with facets."""
         filters = FiltersIn(
             min_price=min_price,
@@ -203,7 +204,7 @@ class FlightsController(Controller):
                 cursor=slice_cursor,
             )
             slices.append(await _slice(api, request))
-        return SearchOut(slices)
+        return _answer(slices)
 
     @post(
         "/search",
@@ -215,7 +216,7 @@ class FlightsController(Controller):
     )
     async def search_slices(
         self, api: NamedDependency[ApiContext], data: JSONBody[SearchIn]
-    ) -> SearchOut:
+    ) -> Response[SearchOut]:
         """One page per slice."""
         filters = (data.filters or FiltersIn()).filters()
         party = Passengers(data.adults, data.children, data.infants)
@@ -233,7 +234,7 @@ class FlightsController(Controller):
                 limit=data.limit,
             )
             slices.append(await _slice(api, request))
-        return SearchOut(slices)
+        return _answer(slices)
 
     @get(
         "/{flight_id:str}",
@@ -302,8 +303,30 @@ async def buyer_of(api: ApiContext) -> Buyer:
     return Buyer(caller.tenant, user.id, user.preferred_currency, api.client_address)
 
 
-async def _slice(api: ApiContext, request: SearchRequest) -> SliceOut:
+async def _slice(api: ApiContext, request: SearchRequest) -> bytes:
+    """One slice's page as JSON; pages kept by the search are encoded once, then reused."""
     inventory = api.services.inventory
     page = await inventory.search.search(await buyer_of(api), request)
+    pages = api.services.pages
+    if page.fingerprint is not None:
+        known = pages.get(page.fingerprint)
+        if known is not None:
+            return known
     places = Places(inventory.airports, inventory.reference)
-    return SliceOut.of(request.origin, request.destination, request.departure, page, places)
+    encoded = _encode(
+        SliceOut.of(request.origin, request.destination, request.departure, page, places)
+    )
+    if page.fingerprint is not None:
+        pages.put(page.fingerprint, encoded)
+    return encoded
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def _answer(slices: list[bytes]) -> Response[SearchOut]:
+    """``{"slices": [...]}`` from encoded slices (documented as SearchOut)."""
+    body = b'{"slices":[' + b",".join(slices) + b"]}"
+    # The body is SearchOut already encoded: the annotation is what OpenAPI documents.
+    response: Response[bytes] = Response(content=body, media_type=MediaType.JSON)
+    return cast("Response[SearchOut]", response)
