@@ -100,6 +100,9 @@ class Flight:
     def __attrs_post_init__(self) -> None:
         _check_legs(self.legs)
         _check_cabins(self.cabins)
+        offered = [(fare.provider, fare.cabin_class) for fare in self.fares]
+        if len(set(offered)) != len(offered):
+            raise InvalidInput("fares", "one fare per provider and cabin")
         for fare in self.fares:
             if self.cabin(fare.cabin_class) is None:
                 raise InvalidInput("fares", f"a {fare.cabin_class} fare on a flight without one")
@@ -141,12 +144,14 @@ class Flight:
         """Carrier and number, e.g. ``BA117``."""
         return f"{self.marketing_carrier}{self.flight_number}"
 
-    def merged_with(self, incoming: Flight) -> Flight:
-        """This stored flight updated by a provider's copy of it.
+    def merged_with(self, incoming: Flight, *, staff: bool = False) -> Flight:
+        """This stored flight updated by a provider's copy of it (or by staff).
 
         The schedule is the incoming one; each provider the incoming copy names has its fares
-        replaced (other providers' stay); seats already sold stay sold when a cabin's
-        capacity changes, and a cabin the flight did not have is added.
+        replaced (other providers' stay); a cabin the flight did not have is added. What the
+        platform owns stays unless ``staff`` change it: a cancelled flight stays cancelled,
+        and known cabins keep their capacity (providers may send placeholder seat counts).
+        Seats already sold always stay sold: a cabin never shrinks below them.
         """
         if incoming.id != self.id:
             raise ValueError("only copies of the same flight merge")
@@ -157,11 +162,17 @@ class Flight:
             old = self.cabin(cabin.cabin_class)
             if old is None:
                 cabins.append(cabin)
-                continue
-            sold = old.capacity - old.seats_available
-            cabins.append(attrs.evolve(cabin, seats_available=max(0, cabin.capacity - sold)))
+            elif not staff:
+                cabins.append(old)
+            else:
+                sold = old.capacity - old.seats_available
+                capacity = max(cabin.capacity, sold)
+                cabins.append(Cabin(cabin.cabin_class, capacity, capacity - sold))
         kept = [c for c in self.cabins if incoming.cabin(c.cabin_class) is None]
-        return attrs.evolve(incoming, cabins=(*cabins, *kept), fares=fares)
+        status = incoming.status
+        if not staff and self.status is FlightStatus.CANCELLED:
+            status = FlightStatus.CANCELLED
+        return attrs.evolve(incoming, cabins=(*cabins, *kept), fares=fares, status=status)
 
     def cabin(self, cabin_class: CabinClass) -> Cabin | None:
         """The cabin of this class, if the flight has one."""

@@ -12,6 +12,7 @@ import base64
 import binascii
 import enum
 import json
+import logging
 from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ import attrs
 
 from funflights_core.airport import AirportDirectory
 from funflights_core.clock import Clock
-from funflights_core.errors import Conflict, InvalidInput
+from funflights_core.errors import Conflict, CurrencyMismatch, InvalidInput, RateUnavailable
 from funflights_core.exchange import CurrencyExchange
 from funflights_core.flight import CabinClass, Flight
 from funflights_core.flight_inventory import FlightInventory
@@ -37,7 +38,14 @@ from funflights_core.pricing import PriceBreakdown, Pricer, PricingContext
 from funflights_core.search_cache import InventoryVersions, SearchCache
 from funflights_core.tenant import currency_code
 
+_log = logging.getLogger(__name__)
+
 MAX_PAGE = 100
+SALE_LEAD = timedelta(minutes=30)
+"""Flights leaving sooner than this are no longer sold (searches leave them out)."""
+LONGEST_FLIGHT = timedelta(hours=20)
+BOOKING_HORIZON = timedelta(days=366)
+"""How far ahead flights are sold."""
 FEW_SEATS = 9
 """Seats left are shown when there are this many or fewer."""
 
@@ -165,13 +173,18 @@ def decode_cursor(order: SortOrder, cursor: str) -> SortKey:
         if not isinstance(fields, list) or fields[0] != order.value or len(fields) != 4:
             raise ValueError("another sort")
         first, second, identifier = fields[1:]
+        if not all(isinstance(part, str) for part in (first, second, identifier)):
+            raise ValueError("not a cursor")
         parts: dict[SortOrder, Callable[[], SortKey]] = {
             SortOrder.BEST: lambda: (int(first), Decimal(second), identifier),
             SortOrder.CHEAPEST: lambda: (Decimal(first), int(second), identifier),
             SortOrder.FASTEST: lambda: (int(first), str(second), identifier),
             SortOrder.EARLIEST: lambda: (str(first), Decimal(second), identifier),
         }
-        return parts[order]()
+        key = parts[order]()
+        if any(isinstance(part, Decimal) and not part.is_finite() for part in key):
+            raise ValueError("not a cursor")
+        return key
     except (ValueError, TypeError, IndexError, binascii.Error, ArithmeticError):
         raise InvalidInput("cursor", "use the next_cursor of a search with the same sort") from None
 
@@ -218,12 +231,18 @@ class FlightSearch:
         if origins & destinations:
             raise InvalidInput("destination", "must differ from the origin")
         start, end = self._local_day(origins, request.departure)
+        # Nothing that leaves too soon to be booked and boarded.
+        start = max(start, self._clock.now() + SALE_LEAD)
+        if end <= start:
+            return []
         if request.filters.max_stops == 0:
             only = await self._inventory.departing(origins, start, end, to=destinations)
             return [Itinerary((f,)) for f in only]
         # Into the destinations first (indexed by destination): their origins are the only
         # hubs worth flying to, so both reads stay small even from a busy airport.
-        latest = end + self._connections.maximum
+        # A first flight leaving late in the day may land the next day: onward flights are
+        # read up to the longest flight's landing plus the longest layover.
+        latest = end + LONGEST_FLIGHT + self._connections.maximum
         arriving = await self._inventory.departing(None, start, latest, to=destinations)
         hubs = frozenset(f.origin for f in arriving) - origins - destinations
         first = await self._inventory.departing(origins, start, end, to=destinations | hubs)
@@ -276,6 +295,11 @@ class FlightSearch:
         """One page of priced results, with facets over all of them."""
         if not 1 <= request.limit <= MAX_PAGE:
             raise InvalidInput("limit", f"use 1 to {MAX_PAGE}")
+        today = self._clock.now().date()
+        if not today - timedelta(days=1) <= request.departure <= today + BOOKING_HORIZON:
+            raise InvalidInput(
+                "date", f"search from yesterday to {BOOKING_HORIZON.days} days ahead"
+            )
         tenant = buyer.tenant
         currency = self.currency_for(buyer, request.currency)
         order_key = _sort_key(request.sort)
@@ -374,7 +398,13 @@ class FlightSearch:
                 at=self._clock.now(),
                 spread=spread,
             )
-            price = await pricer.price(quotes, context)
+            try:
+                price = await pricer.price(quotes, context)
+            except (CurrencyMismatch, RateUnavailable, InvalidInput) as exc:
+                # One flight that cannot be priced (a currency without rates, odd data)
+                # must not fail a whole search: it is left out, and said so in the log.
+                _log.warning("flight %s left out of a search: %s", flight.id, exc)
+                return None
             if memo is not None:
                 memo.put(flight.id, price)
             prices.append(price)
@@ -391,7 +421,7 @@ class FlightSearch:
             destination=flight.destination,
             origin_country=self._airports.country_of(flight.origin) or "",
             destination_country=self._airports.country_of(flight.destination) or "",
-            departure=flight.departs_at.date(),
+            departure=self._local(flight.origin, flight.departs_at).date(),
             cabin=cabin.value,
         )
 

@@ -31,13 +31,12 @@ class StoreCounts:
 class FlightStore(Protocol):
     """Flights as providers publish them; each provider's fares are kept side by side."""
 
-    async def upsert(self, flights: Sequence[Flight]) -> StoreCounts:
+    async def upsert(self, flights: Sequence[Flight], *, staff: bool = False) -> StoreCounts:
         """Add new flights; for known ones, take the schedule and the fares of each provider
         the incoming flight names (other providers' fares stay).
 
-        Seats already sold are kept: a known flight's cabins keep their seats available
-        (a cabin the flight did not have is added). Writing the same data again changes
-        nothing (``unchanged``).
+        Merged as ``Flight.merged_with`` says (``staff``: a staff change, which may cancel,
+        restore and resize). Writing the same data again changes nothing (``unchanged``).
         """
         ...
 

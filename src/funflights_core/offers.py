@@ -8,10 +8,10 @@ from datetime import timedelta
 import attrs
 
 from funflights_core.clock import Clock
-from funflights_core.errors import Gone, InvalidInput, NotFound
+from funflights_core.errors import Conflict, Gone, InvalidInput, NotFound
 from funflights_core.flight import CabinClass, Flight
 from funflights_core.flight_inventory import FlightInventory
-from funflights_core.flight_search import FlightSearch, PricedItinerary
+from funflights_core.flight_search import SALE_LEAD, FlightSearch, PricedItinerary
 from funflights_core.ids import IdGenerator
 from funflights_core.itinerary import ConnectionRules, Itinerary
 from funflights_core.offer import Offer, OfferLine, PriceCheck
@@ -132,6 +132,8 @@ class OfferService:
             if flight is None:
                 raise InvalidInput("flight_ids", f"there is no flight {flight_id}")
             flights.append(flight)
+        if flights[0].departs_at <= self._clock.now() + SALE_LEAD:
+            raise Conflict(f"flight {flights[0].id} leaves too soon to be sold")
         if len(flights) == 2 and not self._connections.allows(flights[0], flights[1]):
             raise InvalidInput("flight_ids", "the second flight does not connect with the first")
         return Itinerary(tuple(flights))

@@ -158,7 +158,7 @@ class Pricer:
             raise InvalidInput("passengers", "must be at least 1")
         if context.redeem_points < 0:
             raise InvalidInput("redeem_points", "must not be negative")
-        chosen, others = best_quote(quotes)
+        chosen, others = best_quote(await self._in_one_currency(quotes))
         cost = chosen.cost
         zero = cost * 0
         currency = zero.currency
@@ -199,6 +199,29 @@ class Pricer:
             conversion=conversion,
             total=total.rounded(),
         )
+
+    async def _in_one_currency(self, quotes: Sequence[ProviderQuote]) -> Sequence[ProviderQuote]:
+        """The quotes, those in other currencies than the first converted to it (mid rate)."""
+        if not quotes:
+            return quotes
+        target = quotes[0].base_fare.currency
+        if all(q.base_fare.currency.code == target.code for q in quotes):
+            return quotes
+        converted = []
+        for quote in quotes:
+            code = quote.base_fare.currency.code
+            if code == target.code:
+                converted.append(quote)
+                continue
+            rate = await self._rate(code, target.code)
+            converted.append(
+                ProviderQuote(
+                    quote.provider,
+                    Money(quote.base_fare.amount * rate, target),
+                    Money(quote.taxes.amount * rate, target),
+                )
+            )
+        return converted
 
     async def _coupons(
         self, price: Money, margin: Money, context: PricingContext

@@ -34,6 +34,11 @@ class InventoryVersions:
         """Read the version now."""
         self._known = await self._inventory.version()
 
+    async def refresh(self) -> None:
+        """After a write in this process: read the version again if it is being watched."""
+        if self._known is not None:
+            await self.poll()
+
     async def watch(self, interval_s: float) -> None:
         """Poll forever: searches then read the version from memory (a change shows within
         ``interval_s``) instead of asking the database each time."""

@@ -129,20 +129,42 @@ class InventoryContract:
             ("p2", CabinClass.ECONOMY),
         }
 
-    async def test_a_schedule_change_keeps_seats_sold(self, inventory: Inventory) -> None:
+    async def test_providers_move_the_schedule_but_not_what_the_platform_owns(
+        self, inventory: Inventory
+    ) -> None:
         await inventory.upsert([a_flight()])  # 50 of 200 economy seats sold
-        bigger = a_flight(departs=2, economy=Cabin(CabinClass.ECONOMY, 250, 250))
+        resized = a_flight(departs=2, economy=Cabin(CabinClass.ECONOMY, 9, 9))
 
-        assert await inventory.upsert([bigger]) == StoreCounts(changed=1)
-        stored = await inventory.flight(bigger.id)
+        assert await inventory.upsert([resized]) == StoreCounts(changed=1)
+        stored = await inventory.flight(resized.id)
         assert stored is not None
         assert stored.departs_at == at(2)
-        assert stored.cabin(CabinClass.ECONOMY) == Cabin(CabinClass.ECONOMY, 250, 200)
-        cancelled = attrs.evolve(bigger, status=FlightStatus.CANCELLED)
+        # A provider's placeholder seat count does not resize a known cabin.
+        assert stored.cabin(CabinClass.ECONOMY) == HALF_FULL
+        cancelled = attrs.evolve(resized, status=FlightStatus.CANCELLED)
         await inventory.upsert([cancelled])
-        again = await inventory.flight(bigger.id)
+        await inventory.upsert([resized])  # a provider still lists it: it stays cancelled
+        again = await inventory.flight(resized.id)
         assert again is not None
         assert again.status is FlightStatus.CANCELLED
+
+    async def test_staff_resize_and_restore_but_never_below_the_seats_sold(
+        self, inventory: Inventory
+    ) -> None:
+        await inventory.upsert([attrs.evolve(a_flight(), status=FlightStatus.CANCELLED)])
+        bigger = a_flight(economy=Cabin(CabinClass.ECONOMY, 250, 250))
+        smaller = a_flight(economy=Cabin(CabinClass.ECONOMY, 10, 10))
+
+        await inventory.upsert([bigger], staff=True)
+        grown = await inventory.flight(bigger.id)
+        await inventory.upsert([smaller], staff=True)
+        shrunk = await inventory.flight(bigger.id)
+
+        assert grown is not None
+        assert grown.status is FlightStatus.SCHEDULED
+        assert grown.cabin(CabinClass.ECONOMY) == Cabin(CabinClass.ECONOMY, 250, 200)
+        assert shrunk is not None
+        assert shrunk.cabin(CabinClass.ECONOMY) == Cabin(CabinClass.ECONOMY, 50, 0)
 
 
 class TestInMemoryInventory(InventoryContract):

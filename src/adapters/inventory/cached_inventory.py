@@ -52,14 +52,18 @@ class CachedInventory:
         """The inner version."""
         return await self._inner.version()
 
-    async def upsert(self, flights: Sequence[Flight]) -> StoreCounts:
-        """Written through."""
-        return await self._inner.upsert(flights)
+    async def upsert(self, flights: Sequence[Flight], *, staff: bool = False) -> StoreCounts:
+        """Written through; this process sees the change at once."""
+        counts = await self._inner.upsert(flights, staff=staff)
+        await self._versions.refresh()
+        return counts
 
     async def count(self) -> int:
         """Counted by the inner store."""
         return await self._inner.count()
 
     async def remove(self, flight_id: str) -> bool:
-        """Removed through."""
-        return await self._inner.remove(flight_id)
+        """Removed through; this process sees the change at once."""
+        removed = await self._inner.remove(flight_id)
+        await self._versions.refresh()
+        return removed

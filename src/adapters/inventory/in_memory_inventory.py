@@ -56,7 +56,7 @@ class InMemoryInventory:
         """The flight with this id, or None."""
         return self._by_id.get(flight_id)
 
-    async def upsert(self, flights: Sequence[Flight]) -> StoreCounts:
+    async def upsert(self, flights: Sequence[Flight], *, staff: bool = False) -> StoreCounts:
         """Add new flights; merge a provider's copy into a known one."""
         counts = StoreCounts()
         for flight in flights:
@@ -65,7 +65,7 @@ class InMemoryInventory:
                 self.put(flight)
                 counts = counts + StoreCounts(added=1)
                 continue
-            merged = known.merged_with(flight)
+            merged = known.merged_with(flight, staff=staff)
             if merged == known:
                 counts = counts + StoreCounts(unchanged=1)
             else:

@@ -126,7 +126,7 @@ class SqlFlights:
             counted = await connection.scalar(select(func.count()).select_from(_FLIGHTS))
         return int(counted or 0)
 
-    async def upsert(self, flights: Sequence[Flight]) -> StoreCounts:
+    async def upsert(self, flights: Sequence[Flight], *, staff: bool = False) -> StoreCounts:
         """Add new flights; merge a provider's copy into a known one (seats sold stay sold)."""
         unique = {flight.id: flight for flight in flights}
         async with self._engine.begin() as connection:
@@ -138,7 +138,7 @@ class SqlFlights:
                 old = known.get(flight.id)
                 if old is None:
                     continue
-                merged = old.merged_with(flight)
+                merged = old.merged_with(flight, staff=staff)
                 if merged == old:
                     unchanged += 1
                 else:

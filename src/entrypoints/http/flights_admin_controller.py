@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ from entrypoints.http.api_context import ApiContext
 from entrypoints.http.flights_wire import FlightOut, Places
 from entrypoints.http.pricing_wire import UNSET, Unset, sent_fields
 from entrypoints.http.problems import api_problem_responses
+from funflights_core.airport import AirportDirectory
 from funflights_core.errors import InvalidInput
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, FlightStatus, Leg, flight_id
 from funflights_core.money import CurrencyCatalogue, Money
@@ -77,11 +79,39 @@ class FlightPatchIn(msgspec.Struct, forbid_unknown_fields=True):
     status: Literal["scheduled", "cancelled"] | Unset = UNSET
 
 
-def _legs(legs: list[LegIn]) -> tuple[Leg, ...]:
-    return tuple(
-        Leg(leg.origin.upper(), leg.destination.upper(), leg.departs_at, leg.arrives_at)
-        for leg in legs
-    )
+_CARRIER = re.compile(r"^[A-Z0-9]{2,3}$")
+_NUMBER = re.compile(r"^[0-9]{1,4}[A-Z]?$")
+_AIRCRAFT = re.compile(r"^[A-Z0-9]{0,4}$")
+_LONGEST_LEG = timedelta(hours=20)
+
+
+def _code(value: str, field: str, pattern: re.Pattern[str], example: str) -> str:
+    code = value.strip().upper()
+    if not pattern.match(code):
+        raise InvalidInput(field, f"use a code such as {example}")
+    return code
+
+
+def _legs(legs: list[LegIn], airports: AirportDirectory, now: datetime) -> tuple[Leg, ...]:
+    made = []
+    for index, leg in enumerate(legs):
+        for code in (leg.origin, leg.destination):
+            if airports.airport(code.upper()) is None:
+                raise InvalidInput(f"legs[{index}]", f"{code!r} is not a known airport")
+        if not timedelta(0) < leg.arrives_at - leg.departs_at <= _LONGEST_LEG:
+            raise InvalidInput(f"legs[{index}]", "a leg lands after take-off, within 20 hours")
+        if not now - timedelta(days=1) <= leg.departs_at <= now + timedelta(days=731):
+            raise InvalidInput(f"legs[{index}]", "schedule flights from yesterday to two years")
+        made.append(
+            Leg(leg.origin.upper(), leg.destination.upper(), leg.departs_at, leg.arrives_at)
+        )
+    return tuple(made)
+
+
+def _id_of(carrier: str, number: str, legs: tuple[Leg, ...], airports: AirportDirectory) -> str:
+    origin = airports.airport(legs[0].origin)
+    assert origin is not None  # _legs checked it
+    return flight_id(carrier, number, origin.iata, origin.local(legs[0].departs_at).date())
 
 
 def _cabins(cabins: list[CabinIn]) -> tuple[Cabin, ...]:
@@ -129,19 +159,17 @@ class FlightsAdminController(Controller):
         """A new flight (audited)."""
         staff = staff_member(api.caller.signed_in())
         inventory = api.services.inventory
-        legs = _legs(data.legs)
-        origin = inventory.airports.airport(legs[0].origin)
-        if origin is None:
-            raise InvalidInput("legs", f"{legs[0].origin} is not a known airport")
-        carrier = data.marketing_carrier.upper()
+        legs = _legs(data.legs, inventory.airports, api.services.clock.now())
+        carrier = _code(data.marketing_carrier, "marketing_carrier", _CARRIER, "BA")
+        number = _code(data.flight_number, "flight_number", _NUMBER, "117")
         flight = Flight(
-            id=flight_id(
-                carrier, data.flight_number, origin.iata, origin.local(legs[0].departs_at).date()
-            ),
+            id=_id_of(carrier, number, legs, inventory.airports),
             marketing_carrier=carrier,
-            flight_number=data.flight_number,
-            operating_carrier=(data.operating_carrier or carrier).upper(),
-            aircraft=data.aircraft.upper(),
+            flight_number=number,
+            operating_carrier=_code(
+                data.operating_carrier or carrier, "operating_carrier", _CARRIER, "BA"
+            ),
+            aircraft=_code(data.aircraft, "aircraft", _AIRCRAFT, "388"),
             legs=legs,
             cabins=_cabins(data.cabins),
             fares=_fares(data.fares, api.services.pricing.currencies),
@@ -168,15 +196,28 @@ class FlightsAdminController(Controller):
         inventory = api.services.inventory
         sent = sent_fields(data)
         changes: dict[str, Any] = {}
-        if "legs" in sent:
-            changes["legs"] = _legs(data.legs) if isinstance(data.legs, list) else ()
+        if "legs" in sent and isinstance(data.legs, list):
+            legs = _legs(data.legs, inventory.airports, api.services.clock.now())
+            current = await inventory.flights.flight(flight_id)
+            if (
+                current is not None
+                and _id_of(
+                    current.marketing_carrier, current.flight_number, legs, inventory.airports
+                )
+                != flight_id
+            ):
+                raise InvalidInput("legs", "another origin or local date is another flight")
+            changes["legs"] = legs
         if "cabins" in sent:
             changes["cabins"] = _cabins(data.cabins) if isinstance(data.cabins, list) else ()
         if "fares" in sent and isinstance(data.fares, list):
             changes["fares"] = _fares(data.fares, api.services.pricing.currencies)
-        for name in ("operating_carrier", "aircraft"):
-            if name in sent:
-                changes[name] = str(sent[name]).upper()
+        if "operating_carrier" in sent:
+            changes["operating_carrier"] = _code(
+                str(sent["operating_carrier"]), "operating_carrier", _CARRIER, "BA"
+            )
+        if "aircraft" in sent:
+            changes["aircraft"] = _code(str(sent["aircraft"]), "aircraft", _AIRCRAFT, "388")
         if "status" in sent:
             changes["status"] = FlightStatus(str(sent["status"]))
         changed = await inventory.admin.update(staff, flight_id, **changes)

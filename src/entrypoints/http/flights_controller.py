@@ -46,9 +46,12 @@ def _clock(value: str | None, field: str) -> dt.time | None:
     if value is None:
         return None
     try:
-        return dt.time.fromisoformat(value)
+        moment = dt.time.fromisoformat(value)
     except ValueError:
         raise InvalidInput(field, "use a local time such as 06:30") from None
+    if moment.tzinfo is not None:
+        raise InvalidInput(field, "a local time has no offset: use 06:30")
+    return moment
 
 
 def _amount(value: str | None, field: str) -> Decimal | None:

@@ -353,3 +353,42 @@ async def test_cached_results_give_way_to_inventory_and_rule_changes() -> None:
     assert len(after_flight.results) == 2
     totals = {r.itinerary.id: r.total for r in after_rule.results}
     assert totals[BA117.id] == Money.of("498.00", EUR)  # 380 + 80 + 10% of 380
+
+
+async def test_flights_leaving_within_half_an_hour_are_not_sold() -> None:
+    soon = flight("BA1", ("LHR", NOW + timedelta(minutes=20)), ("JFK", NOW + timedelta(hours=8)))
+    later = flight("BA3", ("LHR", NOW + timedelta(hours=2)), ("JFK", NOW + timedelta(hours=10)))
+
+    found = await designators(
+        await world(soon, later), origin="LHR", destination="JFK", departure=NOW.date()
+    )
+
+    assert found == ["BA3"]
+
+
+async def test_an_evening_flight_connects_after_midnight() -> None:
+    evening = flight("BA238", ("LHR", at(20)), ("BOS", at(3, day=date(2026, 6, 2))))
+    morning = flight(
+        "B6100", ("BOS", at(7, day=date(2026, 6, 2))), ("JFK", at(8, 30, day=date(2026, 6, 2)))
+    )
+
+    found = await designators(await world(evening, morning), origin="LHR", destination="JFK")
+
+    assert found == ["BA238+B6100"]
+
+
+async def test_fares_in_several_currencies_compete_after_conversion() -> None:
+    usd = CURRENCIES.currency("USD")
+    mixed = attrs.evolve(
+        BA117,
+        fares=(
+            Fare("eu", CabinClass.ECONOMY, Money.of("400", EUR), Money.of("80", EUR)),
+            Fare("us", CabinClass.ECONOMY, Money.of("324", usd), Money.of("86.40", usd)),
+        ),
+    )
+
+    page = await (await world(mixed)).search(BUYER, SearchRequest("LHR", "JFK", DAY))
+
+    (result,) = page.results
+    assert result.prices[0].chosen.provider == "us"  # 300 + 80 EUR at 1.08
+    assert result.total == Money.of("380.00", EUR)

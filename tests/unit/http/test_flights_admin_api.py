@@ -133,9 +133,29 @@ def test_a_flight_with_sold_seats_is_not_deleted_and_bad_input_is_refused(
         ({**NEW, "fares": [{**NEW["fares"][0], "base_fare": "lots"}]}, 422),
         ({**NEW, "cabins": [{"cabin": "economy", "capacity": 10, "seats_available": 11}]}, 422),
         ({**NEW, "surprise": 1}, 400),
+        ({**NEW, "legs": [{**NEW["legs"][0], "destination": "QQQ"}]}, 422),
+        ({**NEW, "legs": [{**NEW["legs"][0], "arrives_at": "2026-07-02T06:00:00Z"}]}, 422),
+        ({**NEW, "marketing_carrier": "Z-"}, 422),
+        ({**NEW, "flight_number": "../x"}, 422),
+        ({**NEW, "aircraft": "A-380"}, 400),
     ):
         response = client.post(ADMIN, headers=staff, json=body)
         assert response.status_code == status, (body, response.text)
+    moved = client.patch(
+        f"{ADMIN}/{FLIGHT_ID}",
+        headers=staff,
+        json={
+            "legs": [
+                {
+                    **NEW["legs"][0],
+                    "departs_at": "2026-07-02T06:30:00Z",
+                    "arrives_at": "2026-07-02T09:00:00Z",
+                }
+            ]
+        },
+    )
+    assert moved.status_code == 422
+    assert "another flight" in moved.text
     customer = bearer(client, "ada@example.com")
     assert client.post(ADMIN, headers=customer, json=NEW).status_code == 403
     assert (

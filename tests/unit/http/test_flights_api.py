@@ -179,6 +179,9 @@ def test_one_flight_and_a_missing_one(client: Client) -> None:
         ({"infants": "2"}, 422, "infants"),
         ({"currency": "XYZ"}, 422, "currency"),
         ({"cabin": "steerage"}, 400, "cabin"),
+        ({"depart_after": "0630Z"}, 422, "depart_after"),
+        ({"date": "9999-12-31"}, 422, "date"),
+        ({"cursor": "WyJiZXN0IiwgIjEiLCAiTmFOIiwgIngiXQ"}, 422, "cursor"),
         ({"surprise": "1"}, 400, "surprise"),
     ],
 )
@@ -261,3 +264,14 @@ def test_availability_shows_seats_left_prices_and_a_seat_map(client: Client) -> 
     assert sum(seat["available"] for seat in seats) == 3
     assert economy["seat_map"][0]["seats"][0]["seat"] == "1A"
     assert client.get("/api/v1/flights/nope/availability").status_code == 404
+
+
+def test_a_flight_leaving_too_soon_is_not_offered(client: Client, clock: ManualClock) -> None:
+    clock.advance((at(9, 45) - clock.now()).total_seconds())  # BA117 leaves at 10:00
+
+    refused = client.post("/api/v1/offers", json={"flight_ids": ["BA117-LHR-20260601"]})
+    found = search(client, origin="LHR", destination="JFK")
+
+    assert refused.status_code == 409
+    assert "too soon" in refused.json()["detail"]
+    assert found["slices"][0]["results"] == []
