@@ -209,7 +209,7 @@ class FlightSearch:
         if cache is not None:
             # Flights recur across searches (every search into New York prices the same
             # arrivals): their prices are kept too, under the same versions.
-            self._prices = cache.sibling(max_entries=cache.max_entries * 100)
+            self._prices = cache.sibling(max_entries=cache.max_entries * 10)
         self._versions = versions or InventoryVersions(inventory)
         self._inventory = inventory
         self._airports = airports

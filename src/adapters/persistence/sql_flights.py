@@ -130,6 +130,16 @@ class SqlFlights:
         """Add new flights; merge a provider's copy into a known one (seats sold stay sold)."""
         unique = {flight.id: flight for flight in flights}
         async with self._engine.begin() as connection:
+            # Lock the known rows (in id order: no deadlock between two syncs) so that two
+            # providers writing one flight at once each merge into the other's result.
+            ids = sorted(unique)
+            for start in range(0, len(ids), _ID_CHUNK):
+                await connection.execute(
+                    select(FlightRow.id)
+                    .where(FlightRow.id.in_(ids[start : start + _ID_CHUNK]))
+                    .order_by(FlightRow.id)
+                    .with_for_update()
+                )
             known = await self._by_ids(connection, list(unique))
             new = [f for f in unique.values() if f.id not in known]
             changed: list[tuple[Flight, Flight]] = []
