@@ -155,8 +155,15 @@ class Flight:
         """
         if incoming.id != self.id:
             raise ValueError("only copies of the same flight merge")
-        named = {fare.provider for fare in incoming.fares}
-        fares = tuple(f for f in self.fares if f.provider not in named) + incoming.fares
+        if staff:
+            # Staff change fares one by one: each (provider, cabin) they send.
+            sent = {(f.provider, f.cabin_class) for f in incoming.fares}
+            kept_fares = [f for f in self.fares if (f.provider, f.cabin_class) not in sent]
+        else:
+            # A provider's copy lists all its fares: those it no longer lists are gone.
+            named = {fare.provider for fare in incoming.fares}
+            kept_fares = [f for f in self.fares if f.provider not in named]
+        fares = (*kept_fares, *incoming.fares)
         cabins = []
         for cabin in incoming.cabins:
             old = self.cabin(cabin.cabin_class)

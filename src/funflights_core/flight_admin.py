@@ -66,6 +66,11 @@ class FlightAdmin:
         """
         _platform(staff)
         before = await self._stored(flight_id)
+        if "cabins" in changes:
+            # Cabins not sent stay as they are (their fares still need them).
+            sent = {cabin.cabin_class for cabin in changes["cabins"]}
+            kept = tuple(c for c in before.cabins if c.cabin_class not in sent)
+            changes = {**changes, "cabins": (*changes["cabins"], *kept)}
         incoming = attrs.evolve(before, **changes)  # the Flight validates itself
         after = before.merged_with(incoming, staff=True)
         if after == before:

@@ -95,6 +95,10 @@ def _code(value: str, field: str, pattern: re.Pattern[str], example: str) -> str
 def _legs(legs: list[LegIn], airports: AirportDirectory, now: datetime) -> tuple[Leg, ...]:
     made = []
     for index, leg in enumerate(legs):
+        if leg.departs_at.tzinfo is None or leg.arrives_at.tzinfo is None:
+            raise InvalidInput(
+                f"legs[{index}]", "give times with an offset, e.g. 2026-07-01T06:30Z"
+            )
         for code in (leg.origin, leg.destination):
             if airports.airport(code.upper()) is None:
                 raise InvalidInput(f"legs[{index}]", f"{code!r} is not a known airport")

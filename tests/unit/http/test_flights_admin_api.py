@@ -93,6 +93,12 @@ def test_staff_add_change_cancel_and_delete_a_flight(
         "currency": "GBP",
     }
 
+    business = client.patch(
+        f"{ADMIN}/{FLIGHT_ID}",
+        headers=staff,
+        json={"cabins": [{"cabin": "business", "capacity": 12}]},  # economy stays as it is
+    )
+    assert business.status_code == 200, business.text
     bigger = client.patch(
         f"{ADMIN}/{FLIGHT_ID}",
         headers=staff,
@@ -112,7 +118,13 @@ def test_staff_add_change_cancel_and_delete_a_flight(
         async with database.for_tenant("default") as uow:
             return [e.action for e in await uow.audit.for_subject("flight", FLIGHT_ID)]
 
-    assert client.blocking_portal.call(history) == ["create", "update", "update", "delete"]
+    assert client.blocking_portal.call(history) == [
+        "create",
+        "update",
+        "update",
+        "update",
+        "delete",
+    ]
 
 
 def test_a_flight_with_sold_seats_is_not_deleted_and_bad_input_is_refused(
@@ -136,6 +148,7 @@ def test_a_flight_with_sold_seats_is_not_deleted_and_bad_input_is_refused(
         ({**NEW, "legs": [{**NEW["legs"][0], "destination": "QQQ"}]}, 422),
         ({**NEW, "legs": [{**NEW["legs"][0], "arrives_at": "2026-07-02T06:00:00Z"}]}, 422),
         ({**NEW, "marketing_carrier": "Z-"}, 422),
+        ({**NEW, "legs": [{**NEW["legs"][0], "departs_at": "2026-07-01T06:30:00"}]}, 422),
         ({**NEW, "flight_number": "../x"}, 422),
         ({**NEW, "aircraft": "A-380"}, 400),
     ):
