@@ -105,7 +105,7 @@ class Flight:
             raise InvalidInput("fares", "one fare per provider and cabin")
         for fare in self.fares:
             if self.cabin(fare.cabin_class) is None:
-                raise InvalidInput("fares", f"a {fare.cabin_class} fare on a flight without one")
+                raise InvalidInput("fares", f"a fare for {fare.cabin_class}, a cabin it lacks")
             if fare.base_fare.amount < 0 or fare.taxes.amount < 0:
                 raise InvalidInput("fares", "fares and taxes must not be negative")
 

@@ -287,7 +287,8 @@ class FlightSearch:
         priced = await self._priced(itinerary, request, code, book, buyer.tenant.exchange_spread)
         if priced is None:
             raise Conflict(
-                f"not enough {cabin} seats on sale for {passengers.seats} on these flights"
+                f"these flights cannot be sold in {cabin} for {passengers.seats} now "
+                "(not enough seats, or no fare that can be priced)"
             )
         return priced
 

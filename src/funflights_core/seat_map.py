@@ -6,7 +6,7 @@ import hashlib
 
 import attrs
 
-from funflights_core.flight import Cabin, CabinClass, Flight
+from funflights_core.flight import Cabin, CabinClass, Flight, FlightStatus
 
 _LAYOUTS = {
     CabinClass.FIRST: "AFK",
@@ -74,7 +74,12 @@ def seat_maps(flight: Flight, taken: frozenset[str] | None = None) -> tuple[Seat
                 if len(designators) < cabin.capacity:
                     designators.append(f"{row}{letter}")
             row += 1
-        occupied = taken if taken is not None else _sold(flight, cabin, designators)
+        if flight.status is FlightStatus.CANCELLED:
+            occupied = frozenset(designators)  # nothing can be chosen on a cancelled flight
+        elif taken is not None:
+            occupied = taken
+        else:
+            occupied = _sold(flight, cabin, designators)
         rows: dict[int, list[Seat]] = {}
         for designator in designators:
             number = int(designator[:-1])
