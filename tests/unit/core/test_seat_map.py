@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from funflights_core.flight import Cabin, CabinClass, Flight, Leg
+import attrs
+
+from funflights_core.flight import Cabin, CabinClass, Flight, FlightStatus, Leg
 from funflights_core.seat_map import seat_maps
 
 LEG = Leg("LHR", "JFK", datetime(2026, 6, 1, 10, tzinfo=UTC), datetime(2026, 6, 1, 18, tzinfo=UTC))
@@ -45,3 +47,11 @@ def test_as_many_seats_are_taken_as_the_cabin_sold_and_always_the_same_ones() ->
     assert first == again
     assert assigned.available == 148
     assert not assigned.rows[0].seats[0].available
+
+
+def test_a_cancelled_flight_offers_no_seat_to_choose() -> None:
+    cancelled = attrs.evolve(
+        flight(Cabin(CabinClass.ECONOMY, 150, 150)), status=FlightStatus.CANCELLED
+    )
+
+    assert seat_maps(cancelled)[0].available == 0
