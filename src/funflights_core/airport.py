@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
@@ -24,6 +25,14 @@ class Airport:
     longitude: float
     time_zone: str
     """IANA name, e.g. Europe/London."""
+
+    def distance_km(self, other: Airport) -> float:
+        """Great-circle distance to another airport (haversine, mean Earth radius)."""
+        lat1, lat2 = math.radians(self.latitude), math.radians(other.latitude)
+        dlat = lat2 - lat1
+        dlon = math.radians(other.longitude - self.longitude)
+        a = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+        return 2 * 6371.0 * math.asin(math.sqrt(a))
 
     def local(self, moment: datetime) -> datetime:
         """``moment`` (aware) as the airport's clocks show it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -30,4 +30,8 @@ class FlightInventory(Protocol):
 
     async def version(self) -> int:
         """A number that grows whenever a flight, fare or seat count changes."""
+        ...
+
+    async def network(self) -> Mapping[str, frozenset[str]]:
+        """Every airport with flights, and the airports it has flights to (any day)."""
         ...

@@ -238,18 +238,44 @@ class FlightSearch:
         if request.filters.max_stops == 0:
             only = await self._inventory.departing(origins, start, end, to=destinations)
             return [Itinerary((f,)) for f in only]
-        # Into the destinations first (indexed by destination): their origins are the only
-        # hubs worth flying to, so both reads stay small even from a busy airport.
+        # The route network says which hubs link the two places at all: only flights to
+        # them and on from them are read, so both reads stay small even at a busy airport.
+        network = await self._inventory.network()
+        reachable = frozenset().union(*(network.get(o, frozenset()) for o in origins))
+        hubs = frozenset(
+            hub
+            for hub in reachable - origins - destinations
+            if network.get(hub, frozenset()) & destinations
+            and self._on_the_way(hub, origins, destinations)
+        )
+        first = await self._inventory.departing(origins, start, end, to=destinations | hubs)
+        direct = [Itinerary((f,)) for f in first if f.destination in destinations]
+        if not hubs:
+            return direct
         # A first flight leaving late in the day may land the next day: onward flights are
         # read up to the longest flight's landing plus the longest layover.
         latest = end + LONGEST_FLIGHT + self._connections.maximum
-        arriving = await self._inventory.departing(None, start, latest, to=destinations)
-        hubs = frozenset(f.origin for f in arriving) - origins - destinations
-        first = await self._inventory.departing(origins, start, end, to=destinations | hubs)
-        direct = [Itinerary((f,)) for f in first if f.destination in destinations]
-        onward = by_departure(f for f in arriving if f.origin in hubs)
+        onward = by_departure(await self._inventory.departing(hubs, start, latest, to=destinations))
         connecting = one_stop(first, onward, destinations=destinations, rules=self._connections)
         return direct + connecting
+
+    def _on_the_way(self, hub: str, origins: frozenset[str], destinations: frozenset[str]) -> bool:
+        """Whether flying through ``hub`` is no great detour (unknown places are allowed)."""
+        via = self._airports.airport(hub)
+        if via is None:
+            return True
+        for origin in origins:
+            start = self._airports.airport(origin)
+            for destination in destinations:
+                end = self._airports.airport(destination)
+                if start is None or end is None:
+                    return True
+                direct = start.distance_km(end)
+                if start.distance_km(via) + via.distance_km(end) <= (
+                    self._connections.max_detour * direct
+                ):
+                    return True
+        return False
 
     def _local_day(self, airports: frozenset[str], day: date) -> tuple[datetime, datetime]:
         """The UTC span covering ``day`` at every one of the airports."""

@@ -18,6 +18,9 @@ class ConnectionRules:
 
     minimum: timedelta = timedelta(minutes=45)
     maximum: timedelta = timedelta(hours=6)
+    max_detour: float = 1.6
+    """A hub is used only if going through it is at most this many times the direct
+    distance (no London to New York by way of Los Angeles)."""
 
     def __attrs_post_init__(self) -> None:
         if not timedelta(0) < self.minimum <= self.maximum:

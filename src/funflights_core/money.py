@@ -36,6 +36,8 @@ class CurrencyCatalogue(Protocol):
 
 
 def _decimal(value: object) -> Decimal:
+    if type(value) is Decimal and value.is_finite():
+        return value  # the common case, checked first: prices are built by the hundred
     if isinstance(value, (bool, float)):
         raise TypeError("money amounts are Decimal (or int or str), never float")
     try:

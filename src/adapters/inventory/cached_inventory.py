@@ -7,7 +7,7 @@ arrivals at JFK and EWR): keeping those reads saves rebuilding the same flights 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 
 from funflights_core.flight import Flight
@@ -47,6 +47,10 @@ class CachedInventory:
     async def flight(self, flight_id: str) -> Flight | None:
         """Always read through: offers and bookings need the seats of now."""
         return await self._inner.flight(flight_id)
+
+    async def network(self) -> Mapping[str, frozenset[str]]:
+        """The inner network (the SQL store keeps it per version)."""
+        return await self._inner.network()
 
     async def version(self) -> int:
         """The inner version."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from funflights_core.flight import Flight
@@ -72,6 +72,13 @@ class InMemoryInventory:
                 self.put(merged)
                 counts = counts + StoreCounts(changed=1)
         return counts
+
+    async def network(self) -> Mapping[str, frozenset[str]]:
+        """Every origin and the airports it has flights to."""
+        network: dict[str, set[str]] = {}
+        for flight in self._by_id.values():
+            network.setdefault(flight.origin, set()).add(flight.destination)
+        return {origin: frozenset(to) for origin, to in network.items()}
 
     async def version(self) -> int:
         """Grows with every flight put."""

@@ -7,7 +7,7 @@ cabins have their own rows because bookings take seats from them with conditiona
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -38,6 +38,9 @@ _COLUMNS = (
     FlightCabinRow.capacity,
     FlightCabinRow.seats_available,
 )
+_CABIN_CLASSES = {cabin.value: cabin for cabin in CabinClass}
+_STATUSES = {status.value: status for status in FlightStatus}
+"""Enum members by value, looked up directly: calling the enum costs more, per row."""
 _ID_CHUNK = 500
 """Ids per IN list (SQLite allows 32,766 parameters; PostgreSQL more)."""
 
@@ -90,6 +93,7 @@ class SqlFlights:
     def __init__(self, engine: AsyncEngine, currencies: CurrencyCatalogue) -> None:
         self._engine = engine
         self._currencies = currencies
+        self._network: tuple[int, dict[str, frozenset[str]]] | None = None
 
     async def departing(
         self,
@@ -180,6 +184,22 @@ class SqlFlights:
             )
         return True
 
+    async def network(self) -> Mapping[str, frozenset[str]]:
+        """Every origin and the airports it has flights to; read again when the version moves."""
+        version = await self.version()
+        if self._network is not None and self._network[0] == version:
+            return self._network[1]
+        async with self._engine.connect() as connection:
+            pairs = await connection.execute(
+                select(FlightRow.origin, FlightRow.destination).distinct()
+            )
+            network: dict[str, set[str]] = {}
+            for origin, destination in pairs:
+                network.setdefault(origin, set()).add(destination)
+        frozen = {origin: frozenset(to) for origin, to in network.items()}
+        self._network = (version, frozen)
+        return frozen
+
     async def version(self) -> int:
         """Grows with every write that changed a flight."""
         async with self._engine.connect() as connection:
@@ -252,7 +272,8 @@ class SqlFlights:
                 flights.append(self._flight(current, cabins))
                 cabins = []
             current = row
-            cabins.append(Cabin(CabinClass(row.cabin_class), row.capacity, row.seats_available))
+            cabin_class = _CABIN_CLASSES[row.cabin_class]
+            cabins.append(Cabin(cabin_class, row.capacity, row.seats_available))
         if current is not None:
             flights.append(self._flight(current, cabins))
         return flights
@@ -268,12 +289,11 @@ class SqlFlights:
             fares.append(
                 Fare(
                     provider,
-                    CabinClass(cabin_class),
+                    _CABIN_CLASSES[cabin_class],
                     Money(Decimal(base), currency),
                     Money(Decimal(taxes), currency),
                 )
             )
-        cabins.sort(key=lambda c: list(CabinClass).index(c.cabin_class))
         return Flight(
             id=row.id,
             marketing_carrier=row.marketing_carrier,
@@ -283,7 +303,7 @@ class SqlFlights:
             legs=legs,
             cabins=tuple(cabins),
             fares=tuple(fares),
-            status=FlightStatus(row.status),
+            status=_STATUSES[row.status],
         )
 
 

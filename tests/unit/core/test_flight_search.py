@@ -10,13 +10,14 @@ from decimal import Decimal
 import attrs
 import pytest
 
+from adapters.airports.airportsdata_directory import AirportsdataDirectory
 from adapters.clocks import ManualClock
 from adapters.fx.fixed_rates import FixedRates
 from adapters.identity.ids import UuidIds
 from adapters.inventory.in_memory_inventory import InMemoryInventory
 from adapters.money.fixed_currencies import FixedCurrencies
 from adapters.persistence.in_memory import InMemoryDatabase
-from funflights_core.airport import Airport
+from funflights_core.airport import Airport, AirportDirectory
 from funflights_core.errors import InvalidInput
 from funflights_core.exchange import CurrencyExchange
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, FlightStatus, Leg
@@ -133,6 +134,7 @@ async def world(
     *flights: Flight,
     rules: Sequence[MarginRule] = (),
     inventory: InMemoryInventory | None = None,
+    airports: AirportDirectory | None = None,
 ) -> FlightSearch:
     clock = ManualClock(NOW)
     database = InMemoryDatabase()
@@ -143,7 +145,7 @@ async def world(
     books = MarginBooks(database)
     return FlightSearch(
         inventory=inventory or InMemoryInventory(flights),
-        airports=Airports(),
+        airports=airports or Airports(),
         books=books,
         exchange=CurrencyExchange(
             sources=[FixedRates({"USD": Decimal("1.08")}, clock=clock)],
@@ -392,3 +394,23 @@ async def test_fares_in_several_currencies_compete_after_conversion() -> None:
     (result,) = page.results
     assert result.prices[0].chosen.provider == "us"  # 300 + 80 EUR at 1.08
     assert result.total == Money.of("380.00", EUR)
+
+
+async def test_no_connection_by_way_of_a_great_detour() -> None:
+    day2 = date(2026, 6, 2)
+    flights = [
+        flight("BA283", ("LHR", at(9)), ("LAX", at(20))),
+        flight("AA2", ("LAX", at(22)), ("JFK", at(3, day=day2))),
+        flight("BA213", ("LHR", at(9)), ("BOS", at(16))),
+        flight("B6100", ("BOS", at(18)), ("JFK", at(19, 30))),
+    ]
+    search = await world(*flights)
+    search._airports = AirportsdataDirectory()  # real coordinates
+
+    found = await designators(search, origin="LHR", destination="JFK")
+
+    assert found == ["BA213+B6100"]
+    heathrow, kennedy = (AirportsdataDirectory().airport(c) for c in ("LHR", "JFK"))
+    assert heathrow is not None
+    assert kennedy is not None
+    assert 5500 < heathrow.distance_km(kennedy) < 5600
