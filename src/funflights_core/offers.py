@@ -92,11 +92,12 @@ class OfferService:
             await uow.commit()
         return offer
 
-    async def get(self, tenant_id: str, offer_id: str) -> Offer:
-        """A live offer; ``NotFound`` if there is none, ``Gone`` once it expired."""
-        async with self._database.for_tenant(tenant_id) as uow:
+    async def get(self, buyer: Buyer, offer_id: str) -> Offer:
+        """A live offer; ``NotFound`` if there is none (or it is another customer's),
+        ``Gone`` once it expired. A visitor's offer is open to whoever holds its id."""
+        async with self._database.for_tenant(buyer.tenant.id) as uow:
             offer = await uow.offers.get(offer_id)
-        if offer is None:
+        if offer is None or offer.customer_id not in (None, buyer.customer_id):
             raise NotFound(f"no offer {offer_id}")
         if offer.expired(self._clock.now()):
             raise Gone(f"offer {offer_id} expired at {offer.expires_at.isoformat()}; search again")
@@ -104,7 +105,7 @@ class OfferService:
 
     async def reprice(self, buyer: Buyer, offer_id: str) -> PriceCheck:
         """The offer priced against today's fares and rules; a new price replaces the old."""
-        offer = await self.get(buyer.tenant.id, offer_id)
+        offer = await self.get(buyer, offer_id)
         itinerary = await self._itinerary(offer.flight_ids)
         priced = await self._search.price(
             buyer,

@@ -147,7 +147,7 @@ class OffersController(Controller):
     )
     async def get_offer(self, api: NamedDependency[ApiContext], offer_id: OfferId) -> OfferOut:
         """A live offer; 410 once it expired."""
-        return OfferOut.of(await api.services.inventory.offers.get(api.caller.tenant.id, offer_id))
+        return OfferOut.of(await api.services.inventory.offers.get(await buyer_of(api), offer_id))
 
     @post(
         "/{offer_id:str}/price",

@@ -17,13 +17,17 @@ from conftest import FLIGHTS1, fake_container
 from entrypoints.bootstrap import InventoryParts, PricingParts
 from entrypoints.http.app import create_app
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, Leg, flight_id
+from funflights_core.identity import IdentityService
 from funflights_core.money import Money
+from funflights_core.role import Role
 from funflights_core.staff import operator
+from funflights_core.tenant_admin import TenantAdmin
 
 EUR = BabelCurrencies().currency("EUR")
 DAY = date(2026, 6, 1)
 SEARCH = "/api/v1/flights/search"
 Client = TestClient[Litestar]
+PASSWORD = "correct horse battery"
 
 
 def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
@@ -72,12 +76,34 @@ def pricing() -> list[PricingParts]:
 
 
 @pytest.fixture
-def client(clock: ManualClock, pricing: list[PricingParts]) -> Iterator[Client]:
+def customers() -> dict[str, str]:
+    """Access tokens of the customers the client fixture signs up, by email."""
+    return {}
+
+
+@pytest.fixture
+def client(
+    clock: ManualClock, pricing: list[PricingParts], customers: dict[str, str]
+) -> Iterator[Client]:
     container = fake_container({"flights1": InMemoryRouteFeed(FLIGHTS1)}, clock=clock)
     inventory: InventoryParts = container.resolve(InventoryParts)
+    identity: IdentityService = container.resolve(IdentityService)
+    tenants: TenantAdmin = container.resolve(TenantAdmin)
     pricing.append(container.resolve(PricingParts))
     with TestClient(create_app(container, refresh_in_background=False)) as test_client:
-        test_client.blocking_portal.call(inventory.flights.upsert, SCHEDULE)
+        portal = test_client.blocking_portal
+        portal.call(inventory.flights.upsert, SCHEDULE)
+        default = portal.call(tenants.get, None, "default")
+        for email in ("ada@example.com", "bob@example.com"):
+            portal.call(
+                lambda e=email: identity.add_user(
+                    default, email=e, password=PASSWORD, roles=frozenset({Role.CUSTOMER})
+                )
+            )
+            tokens = test_client.post(
+                "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+            ).json()
+            customers[email] = tokens["access_token"]
         yield test_client
 
 
@@ -275,3 +301,18 @@ def test_a_flight_leaving_too_soon_is_not_offered(client: Client, clock: ManualC
     assert refused.status_code == 409
     assert "too soon" in refused.json()["detail"]
     assert found["slices"][0]["results"] == []
+
+
+def test_a_customers_offer_is_theirs_alone(client: Client, customers: dict[str, str]) -> None:
+    ada, bob = (
+        {"Authorization": f"Bearer {customers[name]}"}
+        for name in ("ada@example.com", "bob@example.com")
+    )
+    made = client.post("/api/v1/offers", headers=ada, json={"flight_ids": ["BA117-LHR-20260601"]})
+    assert made.status_code == 201, made.text
+    offer = made.json()["id"]
+
+    assert client.get(f"/api/v1/offers/{offer}", headers=ada).status_code == 200
+    assert client.get(f"/api/v1/offers/{offer}", headers=bob).status_code == 404
+    assert client.get(f"/api/v1/offers/{offer}").status_code == 404
+    assert client.post(f"/api/v1/offers/{offer}/price", headers=bob).status_code == 404
