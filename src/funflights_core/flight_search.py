@@ -8,6 +8,7 @@ key, not a position).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import enum
@@ -205,6 +206,7 @@ class FlightSearch:
         versions: InventoryVersions | None = None,
     ) -> None:
         self._cache = cache
+        self._running: dict[Hashable, asyncio.Future[Ranked]] = {}
         self._prices: SearchCache[PriceBreakdown] | None = None
         if cache is not None:
             # Flights recur across searches (every search into New York prices the same
@@ -341,10 +343,23 @@ class FlightSearch:
         )
         ranked = None if self._cache is None else self._cache.get(key)
         if ranked is None:
-            scope = (*key[:4], currency, request.cabin, request.passengers)
-            ranked = await self._ranked(request, currency, book, tenant.exchange_spread, scope)
-            if self._cache is not None:
-                self._cache.put(key, ranked)
+            running = self._running.get(key)
+            if running is not None:
+                # The same search is being computed for another caller: share its result
+                # rather than do the same work again (a popular route's first requests).
+                ranked = await asyncio.shield(running)
+            else:
+                scope = (*key[:4], currency, request.cabin, request.passengers)
+                task = asyncio.ensure_future(
+                    self._ranked(request, currency, book, tenant.exchange_spread, scope)
+                )
+                self._running[key] = task
+                try:
+                    ranked = await asyncio.shield(task)
+                finally:
+                    self._running.pop(key, None)
+                if self._cache is not None:
+                    self._cache.put(key, ranked)
         priced, facets = ranked
         remaining = priced if after is None else [r for r in priced if order_key(r) > after]
         page = tuple(remaining[: request.limit])

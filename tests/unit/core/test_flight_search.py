@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -414,3 +416,28 @@ async def test_no_connection_by_way_of_a_great_detour() -> None:
     assert heathrow is not None
     assert kennedy is not None
     assert 5500 < heathrow.distance_km(kennedy) < 5600
+
+
+class CountingInventory(InMemoryInventory):
+    """Counts reads (and lets other tasks run during each)."""
+
+    reads = 0
+
+    async def departing(self, *args: Any, **kwargs: Any) -> Sequence[Flight]:
+        self.reads += 1
+        await asyncio.sleep(0)
+        return await super().departing(*args, **kwargs)
+
+
+async def test_identical_searches_at_once_are_computed_once() -> None:
+    inventory = CountingInventory([BA117, AA101, EI154, EI105])
+    clock = ManualClock(NOW)
+    search = await world(inventory=inventory)
+    search._cache = SearchCache(max_entries=10, ttl_s=60, clock=clock)
+
+    pages = await asyncio.gather(
+        *(search.search(BUYER, SearchRequest("LON", "NYC", DAY)) for _ in range(5))
+    )
+
+    assert len({tuple(r.itinerary.id for r in page.results) for page in pages}) == 1
+    assert inventory.reads == 2  # one search's two reads, shared by all five
