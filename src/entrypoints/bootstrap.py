@@ -333,7 +333,9 @@ def build_inventory(
             ttl=timedelta(seconds=offer_ttl_s),
         ),
         versions=versions,
-        admin=FlightAdmin(database=database, flights=reads, clock=clock, ids=UuidIds()),
+        admin=FlightAdmin(
+            database=database, flights=reads, airports=airports, clock=clock, ids=UuidIds()
+        ),
     )
 
 

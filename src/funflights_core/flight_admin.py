@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 import attrs
 
+from funflights_core.airport import AirportDirectory
 from funflights_core.audit import change_entry
 from funflights_core.clock import Clock
-from funflights_core.errors import Conflict, NotFound, PermissionDenied
-from funflights_core.flight import Flight
+from funflights_core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from funflights_core.flight import Cabin, Fare, Flight, FlightStatus, Leg, flight_id
 from funflights_core.flight_store import Inventory
 from funflights_core.ids import IdGenerator
 from funflights_core.staff import Staff
@@ -39,20 +42,95 @@ def flight_fields(flight: Flight) -> dict[str, Any]:
     }
 
 
+_CARRIER = re.compile(r"^[A-Z0-9]{2,3}$")
+_NUMBER = re.compile(r"^[0-9]{1,4}[A-Z]?$")
+_AIRCRAFT = re.compile(r"^[A-Z0-9]{0,4}$")
+_CHANGED_CODES = {"operating_carrier": (_CARRIER, "BA"), "aircraft": (_AIRCRAFT, "388")}
+LONGEST_LEG = timedelta(hours=20)
+SCHEDULE_AHEAD = timedelta(days=731)
+"""Staff schedule flights from yesterday to two years ahead."""
+
+
+@attrs.frozen
+class FlightDraft:
+    """A flight as staff describe it; ``FlightAdmin.create`` checks it and gives it its id."""
+
+    marketing_carrier: str
+    flight_number: str
+    legs: tuple[Leg, ...]
+    cabins: tuple[Cabin, ...]
+    fares: tuple[Fare, ...] = ()
+    operating_carrier: str | None = None
+    aircraft: str = ""
+    status: FlightStatus = FlightStatus.SCHEDULED
+
+
+def _code(value: str, field: str, pattern: re.Pattern[str], example: str) -> str:
+    code = value.strip().upper()
+    if not pattern.match(code):
+        raise InvalidInput(field, f"use a code such as {example}")
+    return code
+
+
 class FlightAdmin:
     """The platform's staff manage the shared inventory (staff of the default tenant)."""
 
     def __init__(
-        self, *, database: UnitOfWorkFactory, flights: Inventory, clock: Clock, ids: IdGenerator
+        self,
+        *,
+        database: UnitOfWorkFactory,
+        flights: Inventory,
+        airports: AirportDirectory,
+        clock: Clock,
+        ids: IdGenerator,
     ) -> None:
         self._database = database
         self._flights = flights
+        self._airports = airports
         self._clock = clock
         self._ids = ids
 
-    async def create(self, staff: Staff, flight: Flight) -> Flight:
-        """A new flight; ``Conflict`` if one with its id exists."""
+    def checked_legs(self, legs: tuple[Leg, ...]) -> tuple[Leg, ...]:
+        """Legs between known airports, with offsets, under 20 hours, in the schedule window."""
+        now = self._clock.now()
+        for index, leg in enumerate(legs):
+            field = f"legs[{index}]"
+            if leg.departs_at.tzinfo is None or leg.arrives_at.tzinfo is None:
+                raise InvalidInput(field, "give times with an offset, e.g. 2026-07-01T06:30Z")
+            for code in (leg.origin, leg.destination):
+                if self._airports.airport(code) is None:
+                    raise InvalidInput(field, f"{code!r} is not a known airport")
+            if not timedelta(0) < leg.arrives_at - leg.departs_at <= LONGEST_LEG:
+                raise InvalidInput(field, "a leg lands after take-off, within 20 hours")
+            if not now - timedelta(days=1) <= leg.departs_at <= now + SCHEDULE_AHEAD:
+                raise InvalidInput(field, "schedule flights from yesterday to two years")
+        return legs
+
+    def _id_of(self, carrier: str, number: str, legs: tuple[Leg, ...]) -> str:
+        origin = self._airports.airport(legs[0].origin)
+        if origin is None:  # checked_legs refuses it first
+            raise InvalidInput("legs[0]", f"{legs[0].origin!r} is not a known airport")
+        return flight_id(carrier, number, origin.iata, origin.local(legs[0].departs_at).date())
+
+    async def create(self, staff: Staff, draft: FlightDraft) -> Flight:
+        """A new flight from a draft; ``Conflict`` if one with its id exists."""
         _platform(staff)
+        legs = self.checked_legs(draft.legs)
+        carrier = _code(draft.marketing_carrier, "marketing_carrier", _CARRIER, "BA")
+        number = _code(draft.flight_number, "flight_number", _NUMBER, "117")
+        flight = Flight(
+            id=self._id_of(carrier, number, legs),
+            marketing_carrier=carrier,
+            flight_number=number,
+            operating_carrier=_code(
+                draft.operating_carrier or carrier, "operating_carrier", _CARRIER, "BA"
+            ),
+            aircraft=_code(draft.aircraft, "aircraft", _AIRCRAFT, "388"),
+            legs=legs,
+            cabins=draft.cabins,
+            fares=draft.fares,
+            status=draft.status,
+        )
         if await self._flights.flight(flight.id) is not None:
             raise Conflict(f"flight {flight.id} exists; change it instead")
         await self._flights.upsert([flight])
@@ -66,6 +144,13 @@ class FlightAdmin:
         """
         _platform(staff)
         before = await self._stored(flight_id)
+        if "legs" in changes:
+            legs = self.checked_legs(changes["legs"])
+            if self._id_of(before.marketing_carrier, before.flight_number, legs) != flight_id:
+                raise InvalidInput("legs", "another origin or local date is another flight")
+        for name, (pattern, example) in _CHANGED_CODES.items():
+            if name in changes:
+                changes = {**changes, name: _code(str(changes[name]), name, pattern, example)}
         if "cabins" in changes:
             # Cabins not sent stay as they are (their fares still need them).
             sent = {cabin.cabin_class for cabin in changes["cabins"]}

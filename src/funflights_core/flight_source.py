@@ -25,7 +25,9 @@ class SyncWindow:
 
 
 class FlightSource(Protocol):
-    """A provider of flights: each flight carries this provider's fares only."""
+    """A provider of flights: each flight carries the fares it quotes (a provider's own, or
+    several resellers' for one schedule, as the demo does); a sync replaces the fares of
+    each provider a copy names."""
 
     @property
     def name(self) -> str:

@@ -14,6 +14,7 @@ from funflights_core.api_keys import ApiKeyService
 from funflights_core.clock import Clock
 from funflights_core.customer_import import CustomerImporter
 from funflights_core.identity import IdentityService
+from funflights_core.price_quotes import Buyer
 from funflights_core.search_cache import SearchCache
 from funflights_core.tenant_admin import TenantAdmin
 
@@ -43,6 +44,14 @@ class ApiContext:
     caller: Caller
     services: ApiServices
     client_address: str
+
+    async def buyer(self) -> Buyer:
+        """Who prices, searches or chooses: the signed-in customer, else a visitor."""
+        caller = self.caller
+        if caller.claims is None:
+            return Buyer(caller.tenant, address=self.client_address)
+        user = await self.services.accounts.profile(caller.tenant.id, caller.claims.subject)
+        return Buyer(caller.tenant, user.id, user.preferred_currency, self.client_address)
 
 
 def api_context_provider(services: ApiServices) -> Any:

@@ -28,7 +28,6 @@ from funflights_core.flight import CabinClass, Flight
 from funflights_core.flight_search import SearchFilters, SearchRequest, SortOrder
 from funflights_core.itinerary import Itinerary
 from funflights_core.passengers import Passengers
-from funflights_core.price_quotes import Buyer
 from funflights_core.seat_map import SeatMap, seat_maps
 
 Code = Annotated[str, Parameter(min_length=3, max_length=3, description="Airport or city code.")]
@@ -276,7 +275,7 @@ class FlightsController(Controller):
 
 
 async def _availability(api: ApiContext, flight: Flight) -> AvailabilityOut:
-    buyer = await buyer_of(api)
+    buyer = await api.buyer()
     search = api.services.inventory.search
     cabins = []
     for cabin, seat_map in zip(flight.cabins, _maps_in_cabin_order(flight), strict=True):
@@ -297,19 +296,10 @@ def _maps_in_cabin_order(flight: Flight) -> list[SeatMap]:
     return [by_class[cabin.cabin_class] for cabin in flight.cabins]
 
 
-async def buyer_of(api: ApiContext) -> Buyer:
-    """Who searches or chooses: the signed-in customer, else a visitor of the tenant."""
-    caller = api.caller
-    if caller.claims is None:
-        return Buyer(caller.tenant, address=api.client_address)
-    user = await api.services.accounts.profile(caller.tenant.id, caller.claims.subject)
-    return Buyer(caller.tenant, user.id, user.preferred_currency, api.client_address)
-
-
 async def _slice(api: ApiContext, request: SearchRequest) -> bytes:
     """One slice's page as JSON; pages kept by the search are encoded once, then reused."""
     inventory = api.services.inventory
-    page = await inventory.search.search(await buyer_of(api), request)
+    page = await inventory.search.search(await api.buyer(), request)
     pages = api.services.pages
     if page.fingerprint is not None:
         known = pages.get(page.fingerprint)

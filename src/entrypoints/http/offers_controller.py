@@ -11,7 +11,6 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from entrypoints.http.api_context import ApiContext
-from entrypoints.http.flights_controller import buyer_of
 from entrypoints.http.pricing_wire import MoneyOut
 from entrypoints.http.problems import api_problem_responses
 from funflights_core.api_key import Scope
@@ -131,7 +130,7 @@ class OffersController(Controller):
     async def create(self, api: NamedDependency[ApiContext], data: JSONBody[OfferIn]) -> OfferOut:
         """A new offer."""
         offer = await api.services.inventory.offers.create(
-            await buyer_of(api),
+            await api.buyer(),
             data.flight_ids,
             cabin=CabinClass(data.cabin),
             passengers=Passengers(data.adults, data.children, data.infants),
@@ -147,7 +146,7 @@ class OffersController(Controller):
     )
     async def get_offer(self, api: NamedDependency[ApiContext], offer_id: OfferId) -> OfferOut:
         """A live offer; 410 once it expired."""
-        return OfferOut.of(await api.services.inventory.offers.get(await buyer_of(api), offer_id))
+        return OfferOut.of(await api.services.inventory.offers.get(await api.buyer(), offer_id))
 
     @post(
         "/{offer_id:str}/price",
@@ -160,5 +159,5 @@ class OffersController(Controller):
     )
     async def reprice(self, api: NamedDependency[ApiContext], offer_id: OfferId) -> PriceCheckOut:
         """The price check."""
-        check = await api.services.inventory.offers.reprice(await buyer_of(api), offer_id)
+        check = await api.services.inventory.offers.reprice(await api.buyer(), offer_id)
         return PriceCheckOut.of(check)

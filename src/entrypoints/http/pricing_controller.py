@@ -21,7 +21,7 @@ from entrypoints.http.problems import api_problem_responses
 from funflights_core.api_key import Scope
 from funflights_core.errors import InvalidInput
 from funflights_core.money import Money
-from funflights_core.price_quotes import Buyer, QuoteRequest
+from funflights_core.price_quotes import QuoteRequest
 from funflights_core.pricing import ProviderQuote
 
 
@@ -44,12 +44,6 @@ class PricingController(Controller):
     async def quote(self, api: NamedDependency[ApiContext], data: JSONBody[QuoteIn]) -> QuoteOut:
         """The breakdown of what the caller would pay now."""
         pricing = api.services.pricing
-        caller = api.caller
-        customer_id, preferred = None, None
-        if caller.claims is not None:
-            customer_id = caller.claims.subject
-            user = await api.services.accounts.profile(caller.tenant.id, customer_id)
-            preferred = user.preferred_currency
         # The wire format admits only non-negative decimal strings.
         quotes = [
             ProviderQuote(
@@ -73,8 +67,7 @@ class PricingController(Controller):
             coupons=data.coupons,
             redeem_points=data.redeem_points,
         )
-        buyer = Buyer(caller.tenant, customer_id, preferred, api.client_address)
-        return QuoteOut.of(await pricing.quotes.quote(buyer, request))
+        return QuoteOut.of(await pricing.quotes.quote(await api.buyer(), request))
 
     @get(
         "/currencies",
