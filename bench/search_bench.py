@@ -73,6 +73,10 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/funflights_bench"
 DEFAULT_START = date(2026, 12, 1)
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
+REDIS_DATABASES = {"postgresql": 1, "sqlite": 2}
+PAGES_KEPT_S = 86_400
+"""The page store keeps pages a day here, so that ``make bench-search`` can reuse them."""
 SEARCH_PATH = "/api/v1/flights/search"
 P99_TARGET_MS = 50.0
 RATIO_TARGET = 0.30
@@ -161,9 +165,12 @@ class Load:
     output: str
 
 
-def cli(*args: str, url: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, url: str, capture: bool = False, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``funflights ARGS`` against ``url`` (output passed through unless captured)."""
     env = {**os.environ, "FUNFLIGHTS_DATABASE_URL": url, "FUNFLIGHTS_LOG_LEVEL": "WARNING"}
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "entrypoints.cli", *args],
         cwd=ROOT,
@@ -197,6 +204,39 @@ def generate(url: str, backend: str, start: date, days: int, scale: float) -> Lo
         reported_s=float(found.group(2)) if found else None,
         output=line.strip(),
     )
+
+
+@dataclass
+class Warm:
+    """One ``funflights search warm`` run."""
+
+    wall_s: float
+    output: str
+
+
+def warm(url: str, redis_url: str, options: argparse.Namespace) -> Warm:
+    """Time ``funflights search warm`` for the workload's routes and dates."""
+    args = (
+        "--start", options.start.isoformat(), "--days", str(options.days),
+        "--routes", str(options.routes),
+    )  # fmt: skip
+    print(f"  funflights search warm {' '.join(args)} ... ", end="", flush=True)
+    # The settings of the server it warms for (demo mode accepts the bundled rates' age):
+    # other rates would be other pages, under other keys.
+    env_redis = {
+        "FUNFLIGHTS_REDIS_URL": redis_url,
+        "FUNFLIGHTS_SEARCH_PAGES_S": str(PAGES_KEPT_S),
+        "FUNFLIGHTS_DEMO": "true",
+    }
+    began = time.perf_counter()
+    try:
+        done = cli("search", "warm", *args, url=url, capture=True, extra_env=env_redis)
+    except subprocess.CalledProcessError as exc:
+        raise SystemExit(f"funflights search warm failed:\n{exc.stdout}\n{exc.stderr}") from None
+    wall = time.perf_counter() - began
+    line = next((x for x in reversed(done.stdout.splitlines()) if "searches (" in x), "")
+    print(f"{wall:.1f} s\n  it printed: {line.strip()}", flush=True)
+    return Warm(round(wall, 1), line.strip())
 
 
 async def recreate_postgres(url: str) -> None:
@@ -282,15 +322,19 @@ def server(name: str, command: list[str], env: dict[str, str], port: int) -> Ite
                 process.wait()
 
 
-def funflights_server(url: str) -> tuple[list[str], dict[str, str], int]:
-    """How to start ``funflights serve`` on a free port over ``url``."""
+def funflights_server(url: str, redis_url: str | None) -> tuple[list[str], dict[str, str], int]:
+    """How to start ``funflights serve`` on a free port over ``url`` (and Redis if given)."""
     port = free_port()
     env = {
         **os.environ,
         "FUNFLIGHTS_DATABASE_URL": url,
         "FUNFLIGHTS_DEMO": "true",
         "FUNFLIGHTS_LOG_LEVEL": "WARNING",
+        "FUNFLIGHTS_SEARCH_PAGES_S": str(PAGES_KEPT_S),
     }
+    env.pop("FUNFLIGHTS_REDIS_URL", None)
+    if redis_url is not None:
+        env["FUNFLIGHTS_REDIS_URL"] = redis_url
     command = [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1"]
     return [*command, "--port", str(port)], env, port
 
@@ -696,6 +740,17 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument(
         "--load", action="store_true", help="drop, re-create and load the database first"
     )
+    parser.add_argument(
+        "--redis-url",
+        default=DEFAULT_REDIS_URL,
+        help="Redis base URL for the shared page store; PostgreSQL uses database 1, SQLite 2 "
+        "(redis://127.0.0.1:6379)",
+    )
+    parser.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="skip `funflights search warm` and serve without Redis: every key starts cold",
+    )
     parser.add_argument("--sqlite", action="store_true", help="also the workload on SQLite")
     parser.add_argument(
         "--sqlite-file",
@@ -808,7 +863,10 @@ def _ms(figures: dict[str, float], name: str) -> str:
 
 
 def summary_lines(
-    searches: dict[str, tuple[int, Run]], bare: Run, loads: dict[str, Load]
+    searches: dict[str, tuple[int, Run]],
+    bare: Run,
+    loads: dict[str, Load],
+    warms: dict[str, Warm],
 ) -> list[str]:
     """The summary block."""
     lines = [
@@ -846,6 +904,14 @@ def summary_lines(
                 f"load ({name}): funflights demo generate took {load.wall_s:.1f} s "
                 f"(it printed: {load.output or '?'})"
             )
+        done = warms.get(name)
+        if done is None:
+            lines.append(f"warm ({name}): none (--no-warm): every key started cold")
+        else:
+            lines.append(
+                f"warm ({name}): funflights search warm took {done.wall_s:.1f} s "
+                f"(it printed: {done.output or '?'})"
+            )
     return lines
 
 
@@ -863,6 +929,7 @@ def main() -> None:
         flush=True,
     )
     loads: dict[str, Load] = {}
+    warms: dict[str, Warm] = {}
     searches: dict[str, tuple[int, Run]] = {}
     with contextlib.ExitStack() as stack:
         targets: list[tuple[str, str]] = []
@@ -899,7 +966,11 @@ def main() -> None:
             flights, workload = workload_of(url, options)
             bare_workload = bare_workload or workload
             print_workload(name, flights, workload, options.second_page)
-            command, env, port = funflights_server(url)
+            redis_url = None
+            if not options.no_warm:
+                redis_url = f"{options.redis_url.rstrip('/')}/{REDIS_DATABASES[name]}"
+                warms[name] = warm(url, redis_url, options)
+            command, env, port = funflights_server(url, redis_url)
             searches[name] = (
                 flights,
                 measure(name, f"search on {name}", command, env, port, workload, options),
@@ -908,7 +979,7 @@ def main() -> None:
         command, env, port = bare_server()
         print("\nbare Litestar: the same requests (same URLs), answered with 50 fixed results")
         bare = measure("bare", "bare Litestar", command, env, port, bare_workload, options)
-    lines = summary_lines(searches, bare, loads)
+    lines = summary_lines(searches, bare, loads, warms)
     print("\n=== summary " + "=" * 68)
     for line in lines:
         print(line)
@@ -922,6 +993,7 @@ def main() -> None:
             "searches": {n: {"flights": f, **asdict(run)} for n, (f, run) in searches.items()},
             "bare": asdict(bare),
             "loads": {name: asdict(load) for name, load in loads.items()},
+            "warms": {name: asdict(done) for name, done in warms.items()},
             "summary": lines,
         }
         options.json.parent.mkdir(parents=True, exist_ok=True)

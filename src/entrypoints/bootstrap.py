@@ -13,6 +13,8 @@ import attrs
 import httpx
 import punq
 import redis.asyncio
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from adapters.airports.airportsdata_directory import AirportsdataDirectory
 from adapters.attempt_counters.in_memory_counter import InMemoryAttemptCounter
@@ -27,6 +29,8 @@ from adapters.identity.mailers import MailFolder
 from adapters.identity.pyotp_totp import PyotpTotp
 from adapters.inventory.cached_inventory import CachedInventory
 from adapters.money.babel_currencies import BabelCurrencies
+from adapters.page_stores.in_memory_page_store import InMemoryPageStore
+from adapters.page_stores.redis_page_store import RedisPageStore
 from adapters.persistence.engine import create_engine
 from adapters.persistence.sql_flights import SqlFlights
 from adapters.persistence.sql_unit_of_work import SqlUnitOfWorkFactory
@@ -66,6 +70,7 @@ from funflights_core.margin_books import MarginBooks
 from funflights_core.margin_rule_admin import MarginRuleAdmin
 from funflights_core.money import CurrencyCatalogue
 from funflights_core.offers import OfferService
+from funflights_core.page_store import PageStore
 from funflights_core.price_quotes import QuoteService
 from funflights_core.route_catalogue import ProviderSource, RouteCatalogue
 from funflights_core.route_provider import ProviderProfile, RouteProvider
@@ -189,6 +194,20 @@ def attempt_counter(settings: Settings, clock: Clock) -> AttemptCounter:
     return InMemoryAttemptCounter(clock)
 
 
+def page_store(settings: Settings, clock: Clock) -> PageStore:
+    """Search pages in Redis when FUNFLIGHTS_REDIS_URL is set, else in the process."""
+    if settings.redis_url:
+        # A cache that is away must not hold searches up: no retries, short timeouts.
+        client = redis.asyncio.Redis.from_url(
+            settings.redis_url,
+            retry=Retry(NoBackoff(), 0),
+            socket_connect_timeout=0.5,
+            socket_timeout=0.5,
+        )
+        return RedisPageStore(client, ttl_s=settings.search_pages_s)
+    return InMemoryPageStore(clock=clock, ttl_s=settings.search_pages_s)
+
+
 def build_identity(
     settings: Settings,
     *,
@@ -290,6 +309,8 @@ class InventoryParts:
     offers: OfferService
     versions: InventoryVersions
     admin: FlightAdmin
+    pages: PageStore | None = None
+    """Encoded search pages shared by every process (and filled by the warmer)."""
 
 
 def build_inventory(
@@ -301,6 +322,7 @@ def build_inventory(
     offer_ttl_s: int = 1200,
     cache_entries: int = 0,
     cache_s: float = 60.0,
+    pages: PageStore | None = None,
 ) -> InventoryParts:
     """The inventory over a store of flights, priced with the pricing parts."""
     airports = pricing.airports
@@ -336,6 +358,7 @@ def build_inventory(
         admin=FlightAdmin(
             database=database, flights=reads, airports=airports, clock=clock, ids=UuidIds()
         ),
+        pages=pages,
     )
 
 
@@ -463,6 +486,7 @@ def bootstrap(
             offer_ttl_s=settings.offer_ttl_s,
             cache_entries=settings.search_cache_entries,
             cache_s=settings.search_cache_s,
+            pages=page_store(settings, clock),
         ),
     )
     return container

@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         None,
-        description="Redis for counters shared by every API process (login throttling, "
-        "ended sessions). Without it they live in the process.",
+        description="Redis for counters and search pages shared by every API process (login "
+        "throttling, ended sessions, precomputed searches). Without it they live in the process.",
     )
     mail_folder: Path = Field(
         Path("var/mail"),
@@ -89,6 +89,32 @@ class Settings(BaseSettings):
     )
     search_cache_s: float = Field(
         60.0, gt=0, description="How long kept results are used (changes invalidate them sooner)."
+    )
+    search_pages_s: float = Field(
+        3600.0,
+        gt=0,
+        description="How long an encoded search page is kept in the shared store (a change "
+        "to what it shows makes it unreachable at once).",
+    )
+    search_pages_kept: int = Field(
+        10_000,
+        ge=0,
+        le=1_000_000,
+        description="Compressed search pages each serving process keeps besides the shared "
+        "store (~5 KB each; each saves a round trip to Redis).",
+    )
+    search_warm_routes: int = Field(
+        100,
+        ge=0,
+        le=100_000,
+        description="How many of the busiest routes are kept searched ahead of demand: by "
+        "each serving process without Redis, by `funflights search warm` with it (0: none).",
+    )
+    search_warm_days: int = Field(
+        7, ge=1, le=366, description="How many days from tomorrow the warmer keeps searched."
+    )
+    search_warm_interval_s: float = Field(
+        60.0, gt=0, description="How often the warmer looks for searches to compute again."
     )
     inventory_poll_s: float = Field(
         0.5, gt=0, le=60, description="How often a serving process checks the inventory version."

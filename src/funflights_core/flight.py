@@ -96,6 +96,15 @@ class Flight:
     fares: tuple[Fare, ...] = attrs.field(default=(), converter=_in_fare_order)
     """By cabin, then provider: two copies with the same fares are equal."""
     status: FlightStatus = FlightStatus.SCHEDULED
+    # Read by every search many times per flight: taken from the legs once, here.
+    origin: str = attrs.field(init=False, eq=False, repr=False)
+    """Where the first leg leaves from."""
+    destination: str = attrs.field(init=False, eq=False, repr=False)
+    """Where the last leg lands."""
+    departs_at: datetime = attrs.field(init=False, eq=False, repr=False)
+    """Departure of the first leg (UTC)."""
+    arrives_at: datetime = attrs.field(init=False, eq=False, repr=False)
+    """Arrival of the last leg (UTC)."""
 
     def __attrs_post_init__(self) -> None:
         _check_legs(self.legs)
@@ -108,26 +117,11 @@ class Flight:
                 raise InvalidInput("fares", f"a fare for {fare.cabin_class}, a cabin it lacks")
             if fare.base_fare.amount < 0 or fare.taxes.amount < 0:
                 raise InvalidInput("fares", "fares and taxes must not be negative")
-
-    @property
-    def origin(self) -> str:
-        """Where the first leg leaves from."""
-        return self.legs[0].origin
-
-    @property
-    def destination(self) -> str:
-        """Where the last leg lands."""
-        return self.legs[-1].destination
-
-    @property
-    def departs_at(self) -> datetime:
-        """Departure of the first leg (UTC)."""
-        return self.legs[0].departs_at
-
-    @property
-    def arrives_at(self) -> datetime:
-        """Arrival of the last leg (UTC)."""
-        return self.legs[-1].arrives_at
+        first, last = self.legs[0], self.legs[-1]
+        object.__setattr__(self, "origin", first.origin)
+        object.__setattr__(self, "destination", last.destination)
+        object.__setattr__(self, "departs_at", first.departs_at)
+        object.__setattr__(self, "arrives_at", last.arrives_at)
 
     @property
     def duration(self) -> timedelta:

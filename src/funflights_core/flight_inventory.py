@@ -35,3 +35,10 @@ class FlightInventory(Protocol):
     async def network(self) -> Mapping[str, frozenset[str]]:
         """Every airport with flights, and the airports it has flights to (any day)."""
         ...
+
+    async def busiest_routes(
+        self, start: datetime, end: datetime, limit: int
+    ) -> Sequence[tuple[str, str]]:
+        """Up to ``limit`` (origin, destination) pairs with the most flights leaving in
+        [``start``, ``end``), the busiest first (ties in code order)."""
+        ...

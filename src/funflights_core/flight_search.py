@@ -14,7 +14,7 @@ import binascii
 import enum
 import json
 import logging
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -47,6 +47,8 @@ SALE_LEAD = timedelta(minutes=30)
 LONGEST_FLIGHT = timedelta(hours=20)
 BOOKING_HORIZON = timedelta(days=366)
 """How far ahead flights are sold."""
+_DETOURS_KEPT = 200_000
+"""Hub checks remembered (airports do not move; the bound keeps memory in check)."""
 FEW_SEATS = 9
 """Seats left are shown when there are this many or fewer."""
 
@@ -134,9 +136,9 @@ class SearchPage:
     total: int
     next_cursor: str | None
     currency: str
-    fingerprint: Hashable | None = None
-    """Equal for pages with the same content while kept results last (None if not kept):
-    what an edge may key an encoded copy of the page with."""
+    fingerprint: str | None = None
+    """``FlightSearch.page_key`` of the request, when results are kept (None if not): what
+    an edge may key an encoded copy of the page with."""
 
 
 SortKey = tuple[Any, ...]
@@ -204,11 +206,12 @@ class FlightSearch:
         connections: ConnectionRules | None = None,
         cache: SearchCache[Ranked] | None = None,
         versions: InventoryVersions | None = None,
+        prices: SearchCache[PriceBreakdown] | None = None,
     ) -> None:
         self._cache = cache
-        self._running: dict[Hashable, asyncio.Future[Ranked]] = {}
-        self._prices: SearchCache[PriceBreakdown] | None = None
-        if cache is not None:
+        self._running: dict[str, asyncio.Future[Ranked]] = {}
+        self._prices = prices
+        if prices is None and cache is not None:
             # Flights recur across searches (every search into New York prices the same
             # arrivals): their prices are kept too, under the same versions.
             self._prices = cache.sibling(max_entries=cache.max_entries * 10)
@@ -219,6 +222,8 @@ class FlightSearch:
         self._exchange = exchange
         self._clock = clock
         self._connections = connections or ConnectionRules()
+        self._detours: dict[tuple[str, frozenset[str], frozenset[str]], bool] = {}
+        self._rates: tuple[float, str] = (float("-inf"), "")
 
     def _airports_of(self, code: str, field: str) -> frozenset[str]:
         served = self._airports.serving(code.strip().upper())
@@ -263,6 +268,17 @@ class FlightSearch:
 
     def _on_the_way(self, hub: str, origins: frozenset[str], destinations: frozenset[str]) -> bool:
         """Whether flying through ``hub`` is no great detour (unknown places are allowed)."""
+        key = (hub, origins, destinations)
+        known = self._detours.get(key)
+        if known is None:
+            if len(self._detours) >= _DETOURS_KEPT:
+                self._detours.clear()
+            known = self._detours[key] = self._measured_on_the_way(hub, origins, destinations)
+        return known
+
+    def _measured_on_the_way(
+        self, hub: str, origins: frozenset[str], destinations: frozenset[str]
+    ) -> bool:
         via = self._airports.airport(hub)
         if via is None:
             return True
@@ -312,7 +328,8 @@ class FlightSearch:
             itinerary.origin, itinerary.destination, itinerary.departs_at.date(), cabin, passengers
         )
         code = self.currency_for(buyer, currency)
-        priced = await self._priced(itinerary, request, code, book, buyer.tenant.exchange_spread)
+        pricer = Pricer(margins=book, exchange=self._exchange)
+        priced = await self._priced(itinerary, request, code, pricer, buyer.tenant.exchange_spread)
         if priced is None:
             raise Conflict(
                 f"these flights cannot be sold in {cabin} for {passengers.seats} now "
@@ -320,27 +337,80 @@ class FlightSearch:
             )
         return priced
 
-    async def search(self, buyer: Buyer, request: SearchRequest) -> SearchPage:
-        """One page of priced results, with facets over all of them."""
+    async def page_key(self, buyer: Buyer, request: SearchRequest) -> str:
+        """The name of the page this search answers, the same in every process while
+        nothing that changes the page moves (flights, fares, seats, margin rules, rates, and
+        for the next two days the time): a shared store of encoded pages is keyed by it."""
+        return (await self._keyed(buyer, request)).page
+
+    async def _keyed(self, buyer: Buyer, request: SearchRequest) -> _Keyed:
+        """The request checked, its currency and margin book, and its cache keys."""
         if not 1 <= request.limit <= MAX_PAGE:
             raise InvalidInput("limit", f"use 1 to {MAX_PAGE}")
-        today = self._clock.now().date()
+        now = self._clock.now()
+        today = now.date()
         if not today - timedelta(days=1) <= request.departure <= today + BOOKING_HORIZON:
             raise InvalidInput(
                 "date", f"search from yesterday to {BOOKING_HORIZON.days} days ahead"
             )
         tenant = buyer.tenant
         currency = self.currency_for(buyer, request.currency)
-        order_key = _sort_key(request.sort)
         after = None if request.cursor is None else decode_cursor(request.sort, request.cursor)
         book = await self._books.book(tenant.id)
-        key = (
-            tenant.id,
-            tenant.exchange_spread,
-            self._books.version_of(tenant.id),
-            await self._versions.current(),
-            attrs.evolve(request, cursor=None, limit=0, currency=currency),
+        # Once the day has begun somewhere at the origin, results shrink as flights get too
+        # close to sell: from then on the key names the minute, so no kept page outlives the
+        # flights it shows by long.
+        minute = ""
+        if request.departure <= today + timedelta(days=1):
+            origins = self._airports_of(request.origin, "origin")
+            if now + SALE_LEAD >= self._local_day(origins, request.departure)[0]:
+                minute = now.strftime("%Y-%m-%dT%H:%M")
+        scope = "|".join(
+            (
+                tenant.id,
+                str(tenant.exchange_spread),
+                str(self._books.version_of(tenant.id)),
+                str(await self._versions.current()),
+                await self._rates_as_of(),
+                currency,
+                request.cabin.value,
+                _party(request.passengers),
+            )
         )
+        ranked = "|".join(
+            (
+                scope,
+                minute,
+                request.origin.strip().upper(),
+                request.destination.strip().upper(),
+                request.departure.isoformat(),
+                request.sort.value,
+                _canonical(request.filters),
+            )
+        )
+        page = f"{ranked}|{request.limit}|{request.cursor or ''}"
+        return _Keyed(scope, ranked, page, currency, book, after)
+
+    async def _rates_as_of(self) -> str:
+        # Reference rates are published once a day: the source and the day name them.
+        # Looked up at most once a second (every search names its page with them).
+        now = self._clock.monotonic()
+        if now < self._rates[0]:
+            return self._rates[1]
+        try:
+            table = await self._exchange.table()
+            named = f"{table.source}@{table.as_of.date().isoformat()}"
+        except RateUnavailable:
+            named = ""
+        self._rates = (now + 1.0, named)
+        return named
+
+    async def search(self, buyer: Buyer, request: SearchRequest) -> SearchPage:
+        """One page of priced results, with facets over all of them."""
+        keyed = await self._keyed(buyer, request)
+        currency = keyed.currency
+        order_key = _sort_key(request.sort)
+        key = keyed.ranked
         ranked = None if self._cache is None else self._cache.get(key)
         if ranked is None:
             running = self._running.get(key)
@@ -349,9 +419,10 @@ class FlightSearch:
                 # rather than do the same work again (a popular route's first requests).
                 ranked = await asyncio.shield(running)
             else:
-                scope = (*key[:4], currency, request.cabin, request.passengers)
                 task = asyncio.ensure_future(
-                    self._ranked(request, currency, book, tenant.exchange_spread, scope)
+                    self._ranked(
+                        request, currency, keyed.book, buyer.tenant.exchange_spread, keyed.scope
+                    )
                 )
                 self._running[key] = task
                 try:
@@ -361,13 +432,12 @@ class FlightSearch:
                 if self._cache is not None:
                     self._cache.put(key, ranked)
         priced, facets = ranked
+        after = keyed.after
         remaining = priced if after is None else [r for r in priced if order_key(r) > after]
         page = tuple(remaining[: request.limit])
         more = len(remaining) > request.limit
         cursor = encode_cursor(request.sort, order_key(page[-1])) if more and page else None
-        fingerprint = None
-        if self._cache is not None:
-            fingerprint = (key, request.cursor, request.limit)
+        fingerprint = None if self._cache is None else keyed.page
         return SearchPage(page, facets, len(priced), cursor, currency, fingerprint)
 
     async def _ranked(
@@ -376,15 +446,16 @@ class FlightSearch:
         currency: str,
         book: MarginBook,
         spread: Decimal,
-        scope: tuple[Any, ...],
+        scope: str,
     ) -> Ranked:
         """Every priced result that passes the filters, sorted, and their facets."""
         priced = []
         memo = _Prices(scope, self._prices)
+        pricer = Pricer(margins=book, exchange=self._exchange)
         for itinerary in await self.itineraries(request):
             if not self._in_local_windows(itinerary, request):
                 continue
-            result = await self._priced(itinerary, request, currency, book, spread, memo)
+            result = await self._priced(itinerary, request, currency, pricer, spread, memo)
             if result is not None and _passes(result, request.filters):
                 priced.append(result)
         priced.sort(key=_sort_key(request.sort))
@@ -415,14 +486,13 @@ class FlightSearch:
         itinerary: Itinerary,
         request: SearchRequest,
         currency: str,
-        book: MarginBook,
+        pricer: Pricer,
         spread: Decimal,
         memo: _Prices | None = None,
     ) -> PricedItinerary | None:
         seats = itinerary.seats_left(request.cabin)
         if seats < request.passengers.seats:
             return None
-        pricer = Pricer(margins=book, exchange=self._exchange)
         prices = []
         for flight in itinerary.flights:
             known = None if memo is None else memo.get(flight.id)
@@ -468,10 +538,44 @@ class FlightSearch:
         )
 
 
+@attrs.frozen
+class _Keyed:
+    """A checked request's keys: ``scope`` prices flights, ``ranked`` names every result,
+    ``page`` names one page of them."""
+
+    scope: str
+    ranked: str
+    page: str
+    currency: str
+    book: MarginBook
+    after: SortKey | None
+
+
+def _party(passengers: Passengers) -> str:
+    return f"{passengers.adults},{passengers.children},{passengers.infants}"
+
+
+def _canonical(filters: SearchFilters) -> str:
+    """The filters as text, the same in every process (sets sorted)."""
+    parts = (
+        filters.min_price,
+        filters.max_price,
+        filters.depart_after,
+        filters.depart_before,
+        filters.arrive_after,
+        filters.arrive_before,
+        None if filters.max_duration is None else int(filters.max_duration.total_seconds()),
+        ",".join(sorted(filters.airlines)),
+        ",".join(sorted(filters.exclude_airlines)),
+        filters.max_stops,
+    )
+    return ";".join("" if part is None else str(part) for part in parts)
+
+
 class _Prices:
     """Flight prices of one search: its own, and those kept from searches of the same scope."""
 
-    def __init__(self, scope: tuple[Any, ...], shared: SearchCache[PriceBreakdown] | None) -> None:
+    def __init__(self, scope: str, shared: SearchCache[PriceBreakdown] | None) -> None:
         self._scope = scope
         self._shared = shared
         self._mine: dict[str, PriceBreakdown] = {}

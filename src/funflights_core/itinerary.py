@@ -41,54 +41,50 @@ class Itinerary:
     """The flights a traveller takes from origin to destination, in order."""
 
     flights: tuple[Flight, ...]
+    # Searches sort, filter, count and show each itinerary many times: its figures are
+    # worked out once, when it is made.
+    id: str = attrs.field(init=False, eq=False, repr=False)
+    """Stable for the same flights: their ids joined."""
+    origin: str = attrs.field(init=False, eq=False, repr=False)
+    """Where the journey starts."""
+    destination: str = attrs.field(init=False, eq=False, repr=False)
+    """Where the journey ends."""
+    departs_at: datetime = attrs.field(init=False, eq=False, repr=False)
+    """First take-off (UTC)."""
+    arrives_at: datetime = attrs.field(init=False, eq=False, repr=False)
+    """Last landing (UTC)."""
+    duration: timedelta = attrs.field(init=False, eq=False, repr=False)
+    """Door to door, layovers included."""
+    stops: int = attrs.field(init=False, eq=False, repr=False)
+    """Landings before the destination: a flight's own stops and each connection."""
+    carriers: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    """The marketing carriers of its flights."""
 
     def __attrs_post_init__(self) -> None:
-        if not self.flights:
+        flights = self.flights
+        if not flights:
             raise InvalidInput("flights", "an itinerary has at least one flight")
-
-    @property
-    def id(self) -> str:
-        """Stable for the same flights: their ids joined."""
-        return "+".join(flight.id for flight in self.flights)
-
-    @property
-    def origin(self) -> str:
-        """Where the journey starts."""
-        return self.flights[0].origin
-
-    @property
-    def destination(self) -> str:
-        """Where the journey ends."""
-        return self.flights[-1].destination
-
-    @property
-    def departs_at(self) -> datetime:
-        """First take-off (UTC)."""
-        return self.flights[0].departs_at
-
-    @property
-    def arrives_at(self) -> datetime:
-        """Last landing (UTC)."""
-        return self.flights[-1].arrives_at
-
-    @property
-    def duration(self) -> timedelta:
-        """Door to door, layovers included."""
-        return self.arrives_at - self.departs_at
-
-    @property
-    def stops(self) -> int:
-        """Landings before the destination: a flight's own stops and each connection."""
-        return sum(flight.stops for flight in self.flights) + len(self.flights) - 1
-
-    @property
-    def carriers(self) -> frozenset[str]:
-        """The marketing carriers of its flights."""
-        return frozenset(flight.marketing_carrier for flight in self.flights)
+        first, last = flights[0], flights[-1]
+        setter = object.__setattr__
+        if len(flights) == 1:
+            setter(self, "id", first.id)
+            setter(self, "carriers", frozenset((first.marketing_carrier,)))
+        else:
+            setter(self, "id", "+".join(flight.id for flight in flights))
+            setter(self, "carriers", frozenset(flight.marketing_carrier for flight in flights))
+        setter(self, "origin", first.origin)
+        setter(self, "destination", last.destination)
+        setter(self, "departs_at", first.departs_at)
+        setter(self, "arrives_at", last.arrives_at)
+        setter(self, "duration", last.arrives_at - first.departs_at)
+        setter(self, "stops", sum(len(flight.legs) for flight in flights) - 1)
 
     def seats_left(self, cabin_class: CabinClass) -> int:
         """The fewest seats left in the cabin on any of its flights."""
-        return min(flight.seats_left(cabin_class) for flight in self.flights)
+        fewest = self.flights[0].seats_left(cabin_class)
+        for flight in self.flights[1:]:
+            fewest = min(fewest, flight.seats_left(cabin_class))
+        return fewest
 
 
 def by_departure(flights: Iterable[Flight]) -> dict[str, list[Flight]]:

@@ -109,6 +109,29 @@ class InventoryContract:
         assert [f.flight_number for f in later] == ["2"]  # [start, end)
         assert await inventory.departing(frozenset({"FRA"}), at(0), at(99)) == []
 
+    async def test_the_busiest_routes_are_counted_in_the_window(self, inventory: Inventory) -> None:
+        def to_boston(number: str, departs: float) -> Flight:
+            return a_flight(number, legs=(Leg("LHR", "BOS", at(departs), at(departs + 7)),))
+
+        await inventory.upsert(
+            [
+                *(a_flight(n, departs=h) for n, h in (("1", 0), ("2", 5), ("3", 10))),
+                *(a_flight(n, origin="CDG", departs=h) for n, h in (("4", 1), ("5", 2), ("6", 3))),
+                a_flight("7", origin="LGW", departs=4),
+                to_boston("8", 6),
+                to_boston("9", 30),
+                to_boston("10", 31),
+                to_boston("11", 32),
+            ]
+        )
+
+        busiest = await inventory.busiest_routes(at(0), at(24), 3)
+
+        # Ties in code order; flights outside [start, end) are not counted.
+        assert busiest == [("CDG", "JFK"), ("LHR", "JFK"), ("LGW", "JFK")]
+        assert await inventory.busiest_routes(at(24), at(48), 10) == [("LHR", "BOS")]
+        assert await inventory.busiest_routes(at(48), at(72), 10) == []
+
     async def test_a_second_provider_adds_its_fares_and_a_resync_changes_nothing(
         self, inventory: Inventory
     ) -> None:

@@ -52,6 +52,12 @@ class CachedInventory:
         """The inner network (the SQL store keeps it per version)."""
         return await self._inner.network()
 
+    async def busiest_routes(
+        self, start: datetime, end: datetime, limit: int
+    ) -> Sequence[tuple[str, str]]:
+        """Counted by the inner store."""
+        return await self._inner.busiest_routes(start, end, limit)
+
     async def version(self) -> int:
         """The inner version."""
         return await self._inner.version()

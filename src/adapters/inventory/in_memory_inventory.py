@@ -80,6 +80,18 @@ class InMemoryInventory:
             network.setdefault(flight.origin, set()).add(flight.destination)
         return {origin: frozenset(to) for origin, to in network.items()}
 
+    async def busiest_routes(
+        self, start: datetime, end: datetime, limit: int
+    ) -> Sequence[tuple[str, str]]:
+        """The routes with the most flights leaving in the window."""
+        counts: dict[tuple[str, str], int] = {}
+        for flight in self._by_id.values():
+            if start <= flight.departs_at < end:
+                route = (flight.origin, flight.destination)
+                counts[route] = counts.get(route, 0) + 1
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return [route for route, _ in ranked[:limit]]
+
     async def version(self) -> int:
         """Grows with every flight put."""
         return self._version

@@ -200,6 +200,23 @@ class SqlFlights:
         self._network = (version, frozen)
         return frozen
 
+    async def busiest_routes(
+        self, start: datetime, end: datetime, limit: int
+    ) -> Sequence[tuple[str, str]]:
+        """The routes with the most flights leaving in the window (the origin index finds
+        the window; one GROUP BY counts it)."""
+        flights = func.count().label("flights")
+        query = (
+            select(FlightRow.origin, FlightRow.destination, flights)
+            .where(FlightRow.departs_at >= start, FlightRow.departs_at < end)
+            .group_by(FlightRow.origin, FlightRow.destination)
+            .order_by(flights.desc(), FlightRow.origin, FlightRow.destination)
+            .limit(limit)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [(row.origin, row.destination) for row in rows]
+
     async def version(self) -> int:
         """Grows with every write that changed a flight."""
         async with self._engine.connect() as connection:

@@ -1,6 +1,7 @@
 """The operator CLI.
 
-``funflights serve | routes | providers | db | tenants | users | demo``, and the pricing
+``funflights serve | routes | providers | db | tenants | users | demo | inventory |
+search``, and the pricing
 commands ``funflights margins`` (margin rules) and ``funflights coupons``.
 """
 
@@ -14,6 +15,7 @@ from entrypoints.cli.inventory_commands import inventory
 from entrypoints.cli.pricing_commands import coupons, margins
 from entrypoints.cli.providers_commands import providers
 from entrypoints.cli.routes_command import routes
+from entrypoints.cli.search_commands import search
 from entrypoints.cli.serve_command import serve
 from entrypoints.cli.tenants_commands import tenants, users
 
@@ -34,3 +36,4 @@ main.add_command(margins)
 main.add_command(coupons)
 main.add_command(demo)
 main.add_command(inventory)
+main.add_command(search)

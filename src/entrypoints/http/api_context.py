@@ -9,13 +9,13 @@ from litestar import Request
 
 from entrypoints.bootstrap import InventoryParts, PricingParts
 from entrypoints.http.request_context import Caller, CallerResolver, TenantDirectory
+from entrypoints.http.search_pages import SearchPages
 from funflights_core.accounts import AccountService
 from funflights_core.api_keys import ApiKeyService
 from funflights_core.clock import Clock
 from funflights_core.customer_import import CustomerImporter
 from funflights_core.identity import IdentityService
 from funflights_core.price_quotes import Buyer
-from funflights_core.search_cache import SearchCache
 from funflights_core.tenant_admin import TenantAdmin
 
 
@@ -33,8 +33,8 @@ class ApiServices:
     resolver: CallerResolver
     pricing: PricingParts
     inventory: InventoryParts
-    pages: SearchCache[bytes]
-    """Encoded search pages, keyed by the fingerprint of the results they show."""
+    pages: SearchPages
+    """Encoded search pages: kept here, shared, or computed."""
 
 
 @attrs.frozen

@@ -19,7 +19,6 @@ from entrypoints.http.flights_wire import (
     FlightOut,
     Places,
     SearchOut,
-    SliceOut,
 )
 from entrypoints.http.problems import api_problem_responses
 from funflights_core.api_key import Scope
@@ -28,6 +27,7 @@ from funflights_core.flight import CabinClass, Flight
 from funflights_core.flight_search import SearchFilters, SearchRequest, SortOrder
 from funflights_core.itinerary import Itinerary
 from funflights_core.passengers import Passengers
+from funflights_core.price_quotes import Buyer
 from funflights_core.seat_map import SeatMap, seat_maps
 
 Code = Annotated[str, Parameter(min_length=3, max_length=3, description="Airport or city code.")]
@@ -191,6 +191,7 @@ class FlightsController(Controller):
         if return_date is not None:
             legs.append((destination, origin, return_date, return_cursor))
         party = Passengers(adults, children, infants)
+        buyer = await api.buyer()
         slices = []
         for slice_origin, slice_destination, day, slice_cursor in legs:
             request = SearchRequest(
@@ -205,7 +206,7 @@ class FlightsController(Controller):
                 limit=limit,
                 cursor=slice_cursor,
             )
-            slices.append(await _slice(api, request))
+            slices.append(await _slice(api, buyer, request))
         return _answer(slices)
 
     @post(
@@ -222,6 +223,7 @@ class FlightsController(Controller):
         """One page per slice."""
         filters = (data.filters or FiltersIn()).filters()
         party = Passengers(data.adults, data.children, data.infants)
+        buyer = await api.buyer()
         slices = []
         for piece in data.slices:
             request = SearchRequest(
@@ -235,7 +237,7 @@ class FlightsController(Controller):
                 sort=SortOrder(data.sort),
                 limit=data.limit,
             )
-            slices.append(await _slice(api, request))
+            slices.append(await _slice(api, buyer, request))
         return _answer(slices)
 
     @get(
@@ -296,25 +298,9 @@ def _maps_in_cabin_order(flight: Flight) -> list[SeatMap]:
     return [by_class[cabin.cabin_class] for cabin in flight.cabins]
 
 
-async def _slice(api: ApiContext, request: SearchRequest) -> bytes:
-    """One slice's page as JSON; pages kept by the search are encoded once, then reused."""
-    inventory = api.services.inventory
-    page = await inventory.search.search(await api.buyer(), request)
-    pages = api.services.pages
-    if page.fingerprint is not None:
-        known = pages.get(page.fingerprint)
-        if known is not None:
-            return known
-    places = Places(inventory.airports, inventory.reference)
-    encoded = _encode(
-        SliceOut.of(request.origin, request.destination, request.departure, page, places)
-    )
-    if page.fingerprint is not None:
-        pages.put(page.fingerprint, encoded)
-    return encoded
-
-
-_encode = msgspec.json.Encoder().encode
+async def _slice(api: ApiContext, buyer: Buyer, request: SearchRequest) -> bytes:
+    """One slice's page as JSON (kept, shared or computed)."""
+    return await api.services.pages.slice(buyer, request)
 
 
 def _answer(slices: list[bytes]) -> Response[SearchOut]:

@@ -16,6 +16,9 @@ from funflights_core.flight_search import Facets, PricedItinerary, SearchPage
 from funflights_core.money import Money
 from funflights_core.seat_map import SeatMap
 
+_DESCRIBED = 100_000
+"""Flights whose wire form a Places keeps (about a day's worth of the demo schedule)."""
+
 
 @attrs.frozen
 class Places:
@@ -23,6 +26,22 @@ class Places:
 
     airports: AirportDirectory
     reference: ReferenceData
+    _described: dict[int, tuple[Flight, FlightOut]] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False
+    )
+
+    def described(self, flight: Flight) -> FlightOut:
+        """The wire form of ``flight``, made once per flight object: searches of one route
+        show the same flights page after page (the object is kept with it, so its id is
+        not reused while the entry lives)."""
+        known = self._described.get(id(flight))
+        if known is not None and known[0] is flight:
+            return known[1]
+        if len(self._described) >= _DESCRIBED:
+            self._described.clear()
+        described = FlightOut.of(flight, self)
+        self._described[id(flight)] = (flight, described)
+        return described
 
     def local(self, code: str, moment: datetime) -> datetime:
         """``moment`` as the airport's clocks show it (UTC if the airport is unknown)."""
@@ -140,7 +159,7 @@ class ResultOut(msgspec.Struct):
         itinerary = result.itinerary
         return cls(
             id=itinerary.id,
-            flights=[FlightOut.of(f, places) for f in itinerary.flights],
+            flights=[places.described(f) for f in itinerary.flights],
             duration_minutes=_minutes(itinerary.departs_at, itinerary.arrives_at),
             stops=itinerary.stops,
             price=MoneyOut.of(result.total),
@@ -195,6 +214,16 @@ class SliceOut(msgspec.Struct):
             facets=FacetsOut.of(page.facets),
             next_cursor=page.next_cursor,
         )
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def encode_slice(
+    origin: str, destination: str, day: dt.date, page: SearchPage, places: Places
+) -> bytes:
+    """A search page as the JSON of a SliceOut."""
+    return _encode(SliceOut.of(origin, destination, day, page, places))
 
 
 class SearchOut(msgspec.Struct):
