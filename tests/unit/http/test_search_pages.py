@@ -140,7 +140,8 @@ def test_a_warmed_page_is_the_page_a_search_computes(parts: Parts) -> None:
     report = parts.warm()
 
     assert (report.computed, report.pages) == (1, 2)
-    kept = parts.call(lambda: parts.store.get(parts.key()))
+    first_key = parts.key()
+    kept = parts.call(lambda: parts.store.get(first_key))
     assert kept is not None
     assert len(kept) < len(unpack(kept))  # kept compressed
     assert parts.stored(parts.key()) == computed_first
