@@ -44,6 +44,10 @@ _log = logging.getLogger(__name__)
 MAX_PAGE = 100
 SALE_LEAD = timedelta(minutes=30)
 """Flights leaving sooner than this are no longer sold (searches leave them out)."""
+SALE_STEP = timedelta(minutes=10)
+"""Searches move their cut-off in steps of this: a result page then stays right for a whole
+step (it leaves out what will be too close to sell by the step's end), so it can be kept
+and shared for that long instead of being computed again every minute."""
 LONGEST_FLIGHT = timedelta(hours=20)
 BOOKING_HORIZON = timedelta(days=366)
 """How far ahead flights are sold."""
@@ -51,6 +55,15 @@ _DETOURS_KEPT = 200_000
 """Hub checks remembered (airports do not move; the bound keeps memory in check)."""
 FEW_SEATS = 9
 """Seats left are shown when there are this many or fewer."""
+
+
+def sale_cutoff(now: datetime) -> datetime:
+    """The earliest departure a search shows now: ``SALE_LEAD`` after the end of the
+    current ``SALE_STEP`` (so a flight shown stays on sale while the page is kept)."""
+    step = int(SALE_STEP.total_seconds())
+    elapsed = int((now - datetime(2000, 1, 1, tzinfo=UTC)).total_seconds())
+    step_end = datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=(elapsed // step + 1) * step)
+    return step_end + SALE_LEAD
 
 
 class SortOrder(enum.StrEnum):
@@ -239,7 +252,7 @@ class FlightSearch:
             raise InvalidInput("destination", "must differ from the origin")
         start, end = self._local_day(origins, request.departure)
         # Nothing that leaves too soon to be booked and boarded.
-        start = max(start, self._clock.now() + SALE_LEAD)
+        start = max(start, sale_cutoff(self._clock.now()))
         if end <= start:
             return []
         if request.filters.max_stops == 0:
@@ -340,7 +353,7 @@ class FlightSearch:
     async def page_key(self, buyer: Buyer, request: SearchRequest) -> str:
         """The name of the page this search answers, the same in every process while
         nothing that changes the page moves (flights, fares, seats, margin rules, rates, and
-        for the next two days the time): a shared store of encoded pages is keyed by it."""
+        once the day is near, the sale cut-off): a shared store of pages is keyed by it."""
         return (await self._keyed(buyer, request)).page
 
     async def _keyed(self, buyer: Buyer, request: SearchRequest) -> _Keyed:
@@ -357,14 +370,14 @@ class FlightSearch:
         currency = self.currency_for(buyer, request.currency)
         after = None if request.cursor is None else decode_cursor(request.sort, request.cursor)
         book = await self._books.book(tenant.id)
-        # Once the day has begun somewhere at the origin, results shrink as flights get too
-        # close to sell: from then on the key names the minute, so no kept page outlives the
-        # flights it shows by long.
-        minute = ""
+        # Once the sale cut-off has reached the day at the origin, results shrink step by
+        # step as flights get too close to sell: from then on the key names the cut-off.
+        cutoff = ""
         if request.departure <= today + timedelta(days=1):
             origins = self._airports_of(request.origin, "origin")
-            if now + SALE_LEAD >= self._local_day(origins, request.departure)[0]:
-                minute = now.strftime("%Y-%m-%dT%H:%M")
+            moment = sale_cutoff(now)
+            if moment > self._local_day(origins, request.departure)[0]:
+                cutoff = moment.isoformat()
         scope = "|".join(
             (
                 tenant.id,
@@ -380,7 +393,7 @@ class FlightSearch:
         ranked = "|".join(
             (
                 scope,
-                minute,
+                cutoff,
                 request.origin.strip().upper(),
                 request.destination.strip().upper(),
                 request.departure.isoformat(),

@@ -191,14 +191,21 @@ def test_an_inventory_change_is_served_at_once(parts: Parts) -> None:
     assert slice_of(parts)["total"] == 5
 
 
-def test_near_dates_are_named_by_the_minute_once_their_day_has_begun(parts: Parts) -> None:
+def test_near_dates_are_named_by_the_sale_cut_off_once_it_reaches_their_day(
+    parts: Parts,
+) -> None:
     far = parts.key()
-    parts.clock.advance(60)
-    assert parts.key() == far  # 1 June has begun nowhere at 12:01 UTC on 30 May
+    parts.clock.advance(600)
+    assert parts.key() == far  # the cut-off is nowhere near 1 June at 12:10 UTC on 30 May
 
-    # 23:00 UTC on 31 May: 1 June has begun in London (and flights soon stop selling).
-    parts.clock.advance((datetime(2026, 5, 31, 23, tzinfo=UTC) - NOW).total_seconds() - 60)
+    # 22:31 UTC on 31 May: the cut-off (the step's end, 22:40, plus 30 minutes) is past
+    # midnight in London (23:00 UTC): 1 June's page shrinks as flights stop selling.
+    parts.clock.advance((datetime(2026, 5, 31, 22, 31, tzinfo=UTC) - NOW).total_seconds() - 600)
     near = parts.key()
     parts.clock.advance(60)
+    same_step = parts.key()
+    parts.clock.advance(600)
 
+    assert near != far
+    assert same_step == near  # a page stays right for its whole 10-minute step
     assert parts.key() != near
