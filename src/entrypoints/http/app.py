@@ -72,6 +72,8 @@ from funflights_core.tenant_admin import TenantAdmin
 from funflights_core.unit_of_work import UnitOfWorkFactory
 
 _log = logging.getLogger(__name__)
+SEARCHES_UNBOUNDED = 1 << 30
+"""More searches than one date ever has: a serving process's warmer never reads windows."""
 
 _REQUEST_STRUCTS: dict[str, type[msgspec.Struct]] = {
     struct.__name__: struct
@@ -225,7 +227,11 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
             tasks.append(
                 asyncio.create_task(
                     keep_searches_warm(
-                        search_warmer(inventory, services.pricing, clock),
+                        # Each search reads only what it needs, so requests go on between
+                        # its reads; reading a window of days at once stalled them seconds.
+                        search_warmer(
+                            inventory, services.pricing, clock, window_worth=SEARCHES_UNBOUNDED
+                        ),
                         database,
                         clock,
                         routes=settings.search_warm_routes,

@@ -250,7 +250,13 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), UTC)
 
 
-def search_warmer(inventory: InventoryParts, pricing: PricingParts, clock: Clock) -> SearchWarmer:
+def search_warmer(
+    inventory: InventoryParts,
+    pricing: PricingParts,
+    clock: Clock,
+    *,
+    window_worth: int = WINDOW_WORTH,
+) -> SearchWarmer:
     """The warmer over the parts a serving process (or the CLI) was built with."""
     if inventory.pages is None:
         raise ValueError("the inventory has no page store to warm")
@@ -262,6 +268,7 @@ def search_warmer(inventory: InventoryParts, pricing: PricingParts, clock: Clock
         exchange=pricing.exchange,
         clock=clock,
         store=inventory.pages,
+        window_worth=window_worth,
     )
 
 
