@@ -204,7 +204,9 @@ def page_store(settings: Settings, clock: Clock) -> PageStore:
             socket_connect_timeout=0.5,
             socket_timeout=0.5,
         )
-        return RedisPageStore(client, ttl_s=settings.search_pages_s)
+        return RedisPageStore(
+            client, ttl_s=settings.search_pages_s, mirrored=settings.search_pages_mirrored
+        )
     return InMemoryPageStore(clock=clock, ttl_s=settings.search_pages_s)
 
 

@@ -103,6 +103,13 @@ class Settings(BaseSettings):
         description="Compressed search pages each serving process keeps besides the shared "
         "store (~5 KB each; each saves a round trip to Redis).",
     )
+    search_pages_mirrored: int = Field(
+        50_000,
+        ge=0,
+        le=10_000_000,
+        description="With Redis: how many of its search pages each serving process copies "
+        "into memory (~5 KB each), refreshed every FUNFLIGHTS_SEARCH_WARM_INTERVAL_S (0: none).",
+    )
     search_warm_routes: int = Field(
         100,
         ge=0,

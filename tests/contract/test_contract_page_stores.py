@@ -106,3 +106,29 @@ async def test_a_store_whose_redis_is_down_answers_as_if_empty() -> None:
         assert await store.present(["k"]) == set()
     finally:
         await client.aclose()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(REDIS_URL is None, reason="set FUNFLIGHTS_TEST_REDIS_URL")
+async def test_a_process_copies_the_pages_redis_holds_and_forgets_expired_ones() -> None:
+    client = redis.asyncio.Redis.from_url(str(REDIS_URL))
+    prefix = f"test:{uuid.uuid4().hex}:"
+    warmer = RedisPageStore(client, ttl_s=60, prefix=prefix)
+    server = RedisPageStore(client, ttl_s=60, prefix=prefix, mirrored=2)
+    try:
+        await warmer.put({"a": b"1", "b": b"2", "c": b"3"})
+
+        assert await server.follow() == 2  # its bound
+        assert await RedisPageStore(client, ttl_s=60, prefix=prefix).follow() == 0  # none asked
+        async for name in client.scan_iter(match=prefix + "*"):
+            await client.delete(name)  # as if every page had expired
+        copied = [key for key in "abc" if await server.get(key) is not None]
+        assert len(copied) == 2  # answered from the copy, without Redis
+
+        await server.follow()
+
+        assert [key for key in "abc" if await server.get(key) is not None] == []
+    finally:
+        async for name in client.scan_iter(match=prefix + "*"):
+            await client.delete(name)
+        await client.aclose()
