@@ -96,13 +96,6 @@ class Settings(BaseSettings):
         description="How long an encoded search page is kept in the shared store (a change "
         "to what it shows makes it unreachable at once).",
     )
-    search_pages_kept: int = Field(
-        10_000,
-        ge=0,
-        le=1_000_000,
-        description="Compressed search pages each serving process keeps besides the shared "
-        "store (~5 KB each; each saves a round trip to Redis).",
-    )
     search_pages_mirrored: int = Field(
         50_000,
         ge=0,

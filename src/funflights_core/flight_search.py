@@ -49,6 +49,9 @@ SALE_STEP = timedelta(minutes=10)
 step (it leaves out what will be too close to sell by the step's end), so it can be kept
 and shared for that long instead of being computed again every minute."""
 LONGEST_FLIGHT = timedelta(hours=20)
+_EARLIEST_ZONE = timedelta(hours=14)
+_LATEST_ZONE = timedelta(hours=12)
+"""The farthest time zones from UTC, ahead (UTC+14) and behind (UTC-12)."""
 BOOKING_HORIZON = timedelta(days=366)
 """How far ahead flights are sold."""
 _DETOURS_KEPT = 200_000
@@ -307,6 +310,14 @@ class FlightSearch:
                 ):
                     return True
         return False
+
+    def reads_for(self, day: date) -> tuple[datetime, datetime]:
+        """The UTC span any search of ``day`` (a local date, wherever) may read flights
+        from: the day's start at UTC+14 to its end at UTC-12, then the longest flight and
+        the longest connection (what ``itineraries`` reads, at most)."""
+        midnight = datetime.combine(day, time(0), UTC)
+        end = midnight + timedelta(days=1) + _LATEST_ZONE
+        return midnight - _EARLIEST_ZONE, end + LONGEST_FLIGHT + self._connections.maximum
 
     def _local_day(self, airports: frozenset[str], day: date) -> tuple[datetime, datetime]:
         """The UTC span covering ``day`` at every one of the airports."""

@@ -50,7 +50,12 @@ class RedisPageStore:
             return None
         if not isinstance(found, bytes):
             return None  # absent (a client decoding responses would be misconfigured)
+        self._copy(name, found)
         return found
+
+    def _copy(self, name: str, page: bytes) -> None:
+        if len(self._mirror) < self._mirrored:
+            self._mirror[name] = page
 
     async def follow(self) -> int:
         """Copy into this process the pages Redis holds that it lacks, and forget those
@@ -82,8 +87,7 @@ class RedisPageStore:
             async with self._client.pipeline(transaction=False) as pipe:
                 for key, page in pages.items():
                     pipe.set(self._name(key), page, px=self._ttl_ms)
-                    if self._mirrored and len(self._mirror) < self._mirrored:
-                        self._mirror[self._name(key)] = page
+                    self._copy(self._name(key), page)
                 await pipe.execute()
         except redis.RedisError as exc:
             _log.warning("page store unavailable, pages not kept: %s", exc)

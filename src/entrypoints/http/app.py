@@ -199,13 +199,6 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
                 ttl_s=settings.search_cache_s,
                 clock=clock,
             ),
-            packed=SearchCache(
-                max_entries=settings.search_pages_kept,
-                ttl_s=settings.search_cache_s,
-                clock=clock,
-            )
-            if settings.search_pages_kept
-            else None,
             shared=inventory.pages,
         ),
     )

@@ -4,9 +4,8 @@ A page is named by ``FlightSearch.page_key``, which changes whenever the page wo
 stored page is never served after the flights, fares, seats, margin rules or rates it was
 computed from have moved; the search warmer fills the shared store ahead of demand.
 
-Pages travel and rest compressed (zlib level 1: a 47 KB page is ~5 KB), so a process can
-keep many of them: each one kept here saves a round trip to the shared store, which under
-load costs a request a second turn of the event loop.
+Pages travel and rest compressed (zlib level 1: a 47 KB page is ~5 KB); the most used are
+also kept here ready to send.
 """
 
 from __future__ import annotations
@@ -39,31 +38,25 @@ class SearchPages:
         search: FlightSearch,
         places: Places,
         local: SearchCache[bytes] | None = None,
-        packed: SearchCache[bytes] | None = None,
         shared: PageStore | None = None,
     ) -> None:
-        """``local``: the most used pages, ready to send; ``packed``: many more, compressed;
-        ``shared``: every process's (compressed)."""
+        """``local``: the most used pages, ready to send; ``shared``: all of them, compressed
+        (the store keeps its own copy in the process: see ``RedisPageStore.follow``)."""
         self._search = search
         self._places = places
         self._local = local
-        self._packed = packed
         self._shared = shared
 
     async def slice(self, buyer: Buyer, request: SearchRequest) -> bytes:
         """The page's JSON; bad input raises as the search does."""
-        if self._local is None and self._packed is None and self._shared is None:
+        if self._local is None and self._shared is None:
             return (await self.computed(buyer, request))[0]
         key = await self._search.page_key(buyer, request)
         if self._local is not None:
             known = self._local.get(key)
             if known is not None:
                 return known
-        kept = None if self._packed is None else self._packed.get(key)
-        if kept is None and self._shared is not None:
-            kept = await self._shared.get(key)
-            if kept is not None and self._packed is not None:
-                self._packed.put(key, kept)
+        kept = None if self._shared is None else await self._shared.get(key)
         if kept is not None:
             page = unpack(kept)
             if self._local is not None:
@@ -72,13 +65,10 @@ class SearchPages:
         encoded, computed = await self.computed(buyer, request)
         if computed.fingerprint is not None:
             # Named by what it was computed from (the versions may have moved meanwhile).
-            packed = pack(encoded)
             if self._local is not None:
                 self._local.put(computed.fingerprint, encoded)
-            if self._packed is not None:
-                self._packed.put(computed.fingerprint, packed)
             if self._shared is not None:
-                await self._shared.put({computed.fingerprint: packed})
+                await self._shared.put({computed.fingerprint: pack(encoded)})
         return encoded
 
     async def computed(self, buyer: Buyer, request: SearchRequest) -> tuple[bytes, SearchPage]:

@@ -41,10 +41,6 @@ from funflights_core.unit_of_work import UnitOfWorkFactory
 
 _log = logging.getLogger(__name__)
 
-DAYS_BEFORE = 1
-DAYS_AFTER = 3
-"""A search on local date D reads flights leaving from D-1 (UTC+14 starts its day early)
-up to D+2 (UTC-12 ends late, then the longest flight and layover): UTC days D-1 to D+2."""
 WINDOW_WORTH = 50
 """Searches of one date worth reading its window of flights for (fewer read their own)."""
 _PUT_BATCH = 200
@@ -126,17 +122,18 @@ class SearchWarmer:
         loaded: dict[date, Sequence[Flight]] = {}
         total = len(busiest) * days
         done = computed = stored = flights_read = 0
+        probe = self._search(self._inventory, versions)
         for offset in range(days):
             day = start + timedelta(days=offset)
             requests = [
                 SearchRequest(origin, destination, day, limit=self._limit)
                 for origin, destination in busiest
             ]
-            probe = self._search(self._inventory, versions)
             keys = [await probe.page_key(buyer, request) for request in requests]
             held = await self._store.present(keys)
             missing = [r for r, key in zip(requests, keys, strict=True) if key not in held]
-            for old in [d for d in loaded if d < day - timedelta(days=DAYS_BEFORE)]:
+            utc_days = _utc_days(*probe.reads_for(day))
+            for old in [d for d in loaded if d < utc_days[0]]:
                 del loaded[old]
             if len(missing) >= self._window_worth:
                 # Hundreds of thousands of flights, their prices and pages live until the
@@ -144,9 +141,9 @@ class SearchWarmer:
                 # the time of a pass). They hold no cycles (counting frees them), so the
                 # collector waits until the day is done.
                 with _collector_paused():
-                    flights_read += await self._load(loaded, day)
+                    flights_read += await self._load(loaded, utc_days)
                     stored += await self._compute(
-                        buyer, missing, self._window(loaded, day), versions
+                        buyer, missing, self._window(loaded, utc_days), versions
                     )
             elif missing:
                 # A few searches (a change on a quiet day): each reads what it needs.
@@ -176,10 +173,9 @@ class SearchWarmer:
             versions=versions,
         )
 
-    async def _load(self, loaded: dict[date, Sequence[Flight]], day: date) -> int:
+    async def _load(self, loaded: dict[date, Sequence[Flight]], utc_days: list[date]) -> int:
         read = 0
-        for offset in range(-DAYS_BEFORE, DAYS_AFTER):
-            utc_day = day + timedelta(days=offset)
+        for utc_day in utc_days:
             if utc_day not in loaded:
                 start = _midnight(utc_day)
                 loaded[utc_day] = await self._inventory.departing(
@@ -188,14 +184,14 @@ class SearchWarmer:
                 read += len(loaded[utc_day])
         return read
 
-    def _window(self, loaded: dict[date, Sequence[Flight]], day: date) -> WindowInventory:
-        first = day - timedelta(days=DAYS_BEFORE)
-        span = [first + timedelta(days=n) for n in range(DAYS_BEFORE + DAYS_AFTER)]
+    def _window(
+        self, loaded: dict[date, Sequence[Flight]], utc_days: list[date]
+    ) -> WindowInventory:
         return WindowInventory(
             self._inventory,
-            (flight for utc_day in span for flight in loaded[utc_day]),
-            _midnight(span[0]),
-            _midnight(span[-1] + timedelta(days=1)),
+            (flight for utc_day in utc_days for flight in loaded[utc_day]),
+            _midnight(utc_days[0]),
+            _midnight(utc_days[-1] + timedelta(days=1)),
         )
 
     async def _compute(
@@ -244,6 +240,12 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _utc_days(start: datetime, end: datetime) -> list[date]:
+    """The whole UTC days covering [start, end)."""
+    last = (end - timedelta(microseconds=1)).date()
+    return [start.date() + timedelta(days=n) for n in range((last - start.date()).days + 1)]
 
 
 def _midnight(day: date) -> datetime:

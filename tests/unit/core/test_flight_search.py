@@ -441,3 +441,32 @@ async def test_identical_searches_at_once_are_computed_once() -> None:
 
     assert len({tuple(r.itinerary.id for r in page.results) for page in pages}) == 1
     assert inventory.reads == 2  # one search's two reads, shared by all five
+
+
+class RecordingInventory(InMemoryInventory):
+    """Keeps the time span of every read."""
+
+    def __init__(self, flights: Sequence[Flight]) -> None:
+        super().__init__(flights)
+        self.spans: list[tuple[datetime, datetime]] = []
+
+    async def departing(self, *args: Any, **kwargs: Any) -> Sequence[Flight]:
+        self.spans.append((args[1], args[2]))
+        return await super().departing(*args, **kwargs)
+
+
+async def test_searches_read_only_within_the_span_reads_for_names() -> None:
+    # Kiritimati (UTC+14) starts a day first; Pago Pago (UTC-11) ends it nearly last.
+    airports = Airports()
+    for code, zone in (("CXI", "Pacific/Kiritimati"), ("PPG", "Pacific/Pago_Pago")):
+        airports._airports[code] = Airport(code, code, code, "KI", 0.0, 0.0, zone)
+    hop = flight("XX1", ("CXI", at(12)), ("PPG", at(20)))
+    inventory = RecordingInventory([hop, flight("XX2", ("PPG", at(23)), ("CXI", at(23, 50)))])
+    search = await world(inventory=inventory, airports=airports)
+    start, end = search.reads_for(DAY)
+
+    for origin, destination in (("CXI", "PPG"), ("PPG", "CXI"), ("LON", "NYC")):
+        await search.search(BUYER, SearchRequest(origin, destination, DAY))
+
+    assert inventory.spans
+    assert all(start <= first and last <= end for first, last in inventory.spans)
