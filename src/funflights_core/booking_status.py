@@ -55,7 +55,8 @@ MOVES: dict[BookingStatus, frozenset[BookingStatus]] = {
         {BookingStatus.CANCELLED, BookingStatus.PARTIALLY_REFUNDED, BookingStatus.REFUNDED}
     ),
     BookingStatus.PARTIALLY_REFUNDED: frozenset(
-        {BookingStatus.PARTIALLY_REFUNDED, BookingStatus.REFUNDED}
+        # The last passengers may leave with nothing to give back (too close to departure).
+        {BookingStatus.PARTIALLY_REFUNDED, BookingStatus.REFUNDED, BookingStatus.CANCELLED}
     ),
     BookingStatus.CANCELLED: frozenset(),
     BookingStatus.EXPIRED: frozenset(),

@@ -121,7 +121,7 @@ class PaymentMethod(Protocol):
 
     @property
     def name(self) -> str:
-        """How bookings name it: ``card``, ``apple_pay``, ``google_pay``, ``paypal``, ``bitcoin``."""
+        """How bookings name it: ``card``, ``apple_pay``, ``paypal``, ``bitcoin``, ..."""
         ...
 
     async def authorize(self, request: PaymentRequest) -> PaymentResult:
@@ -150,4 +150,16 @@ class PaymentMethod(Protocol):
 
     def webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
         """A provider's callback verified and read; ``ForgedWebhook`` if it cannot be trusted."""
+        ...
+
+
+class PaymentMethodDirectory(Protocol):
+    """The payment methods a deployment offers, by name."""
+
+    def get(self, name: str) -> PaymentMethod:
+        """The method with this name; ``InvalidInput`` naming those there are, otherwise."""
+        ...
+
+    def names(self) -> tuple[str, ...]:
+        """Every method's name."""
         ...

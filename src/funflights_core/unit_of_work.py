@@ -8,17 +8,21 @@ return them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
 from funflights_core.api_key import ApiKey
 from funflights_core.audit import AuditEntry
+from funflights_core.booking import Booking
 from funflights_core.coupon import Coupon, CouponUse
+from funflights_core.flight import CabinClass
+from funflights_core.idempotency import IdempotencyRecord
 from funflights_core.loyalty import LedgerEntry
 from funflights_core.margin_rule import MarginRule
 from funflights_core.offer import Offer
 from funflights_core.one_time_token import OneTimeToken
+from funflights_core.outbox import OutboxEvent
 from funflights_core.refresh_token import RefreshToken
 from funflights_core.tenant import Tenant
 from funflights_core.user import User
@@ -301,6 +305,136 @@ class OfferRepository(Protocol):
         ...
 
 
+class BookingRepository(Protocol):
+    """The bookings of one tenant."""
+
+    async def add(self, booking: Booking) -> None:
+        """Store a new booking; ``Conflict`` if its record locator is taken."""
+        ...
+
+    async def get(self, booking_id: str, *, for_update: bool = False) -> Booking | None:
+        """The booking with this id, in this tenant (``for_update``: locked until the end)."""
+        ...
+
+    async def by_locator(self, locator: str) -> Booking | None:
+        """The booking with this record locator, in this tenant."""
+        ...
+
+    async def replace(self, booking: Booking) -> bool:
+        """Store a changed booking read at ``booking.version`` (the store counts one more);
+        False, changing nothing, when another change was stored since it was read."""
+        ...
+
+    async def for_customer(
+        self, customer_id: str, *, upcoming: bool, now: datetime, limit: int
+    ) -> Sequence[Booking]:
+        """A customer's trips leaving from ``now`` on (soonest first), or before it
+        (latest first)."""
+        ...
+
+
+class SeatLedger(Protocol):
+    """Seats of the (shared) inventory, taken and given back inside a tenant's unit of work.
+
+    Counting is the database's job: ``take`` is one conditional update, so concurrent
+    holds can never take more seats than there are; a seat number is assigned once, by a
+    unique constraint.
+    """
+
+    async def take(self, flight_id: str, cabin: CabinClass, count: int) -> int | None:
+        """Take ``count`` seats if that many are left: the seats left after, else None."""
+        ...
+
+    async def give_back(self, flight_id: str, cabin: CabinClass, count: int) -> int:
+        """Return seats taken before (never above the cabin's capacity): the seats left."""
+        ...
+
+    async def assign(self, flight_id: str, seat: str, booking_id: str) -> bool:
+        """Give a seat number to a booking; False if another booking has it."""
+        ...
+
+    async def unassign(self, flight_id: str, seat: str, booking_id: str) -> None:
+        """Free a seat number the booking had."""
+        ...
+
+    async def taken(self, flight_id: str) -> frozenset[str]:
+        """The seat numbers assigned on a flight."""
+        ...
+
+    async def seats_changed(self) -> None:
+        """Tell searches that what they show of seats moved (the inventory version)."""
+        ...
+
+
+class Outbox(Protocol):
+    """Events of one tenant waiting to be delivered (written in the change's transaction)."""
+
+    async def add(self, event: OutboxEvent) -> None:
+        """Store an event to deliver."""
+        ...
+
+    async def for_subject(self, subject_id: str) -> Sequence[OutboxEvent]:
+        """The events about one thing (a booking), oldest first."""
+        ...
+
+
+class OutboxQueue(Protocol):
+    """Every tenant's undelivered events, as workers take them (platform level)."""
+
+    async def lease(
+        self, now: datetime, *, limit: int, lease_for: timedelta
+    ) -> Sequence[OutboxEvent]:
+        """Up to ``limit`` events due now, each leased to this caller until the lease ends:
+        another worker skips them (``FOR UPDATE SKIP LOCKED``), and takes them again only if
+        the lease runs out undelivered. Counts an attempt on each."""
+        ...
+
+    async def delivered(self, event_id: str, at: datetime) -> None:
+        """Mark an event delivered."""
+        ...
+
+    async def failed(self, event_id: str, error: str, *, retry_at: datetime | None) -> None:
+        """Record a failed delivery: try again at ``retry_at``, or never (dead) when None."""
+        ...
+
+    async def counts(self) -> Mapping[str, int]:
+        """How many events are in each state."""
+        ...
+
+
+class LapsedHolds(Protocol):
+    """Bookings of every tenant whose hold ran out unpaid (platform level, for the worker)."""
+
+    async def due(self, now: datetime, limit: int) -> Sequence[tuple[str, str]]:
+        """Up to ``limit`` (tenant id, booking id) still holding seats past their expiry."""
+        ...
+
+    async def tenant_of(self, booking_id: str) -> str | None:
+        """The tenant a booking belongs to (a payment provider's callback names only it)."""
+        ...
+
+
+class IdempotencyKeys(Protocol):
+    """Idempotency keys of one tenant's callers."""
+
+    async def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        """Store a new claim and return None; if the caller already used the key, the
+        stored record instead (nothing changes)."""
+        ...
+
+    async def answer(self, key: str, owner: str, status: int, body: bytes) -> None:
+        """Keep the response of the claimed key's first request."""
+        ...
+
+    async def release(self, key: str, owner: str) -> None:
+        """Drop an unanswered claim (the request failed on our side: it may be sent again)."""
+        ...
+
+    async def forget_before(self, moment: datetime) -> int:
+        """Drop keys claimed before ``moment``; how many."""
+        ...
+
+
 class AuditLog(Protocol):
     """Who changed what, when, from what to what (entries are only ever added)."""
 
@@ -360,6 +494,16 @@ class PlatformUnitOfWork(UnitOfWork, Protocol):
         """The margin-rule version of every tenant (read only)."""
         ...
 
+    @property
+    def outbox_queue(self) -> OutboxQueue:
+        """Every tenant's undelivered events."""
+        ...
+
+    @property
+    def lapsed_holds(self) -> LapsedHolds:
+        """Bookings of every tenant whose hold ran out."""
+        ...
+
 
 class TenantUnitOfWork(UnitOfWork, Protocol):
     """Changes to one tenant's data; every repository here is scoped to ``tenant_id``."""
@@ -412,6 +556,26 @@ class TenantUnitOfWork(UnitOfWork, Protocol):
     @property
     def offers(self) -> OfferRepository:
         """The tenant's offers."""
+        ...
+
+    @property
+    def bookings(self) -> BookingRepository:
+        """The tenant's bookings."""
+        ...
+
+    @property
+    def seats(self) -> SeatLedger:
+        """The shared inventory's seats, changed in this unit of work."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """The tenant's events to deliver."""
+        ...
+
+    @property
+    def idempotency(self) -> IdempotencyKeys:
+        """The tenant's callers' idempotency keys."""
         ...
 
 

@@ -9,6 +9,11 @@ from pathlib import Path
 from funflights_core.mailer import Email
 
 
+def message_id_header(message_id: str) -> str:
+    """The Message-ID header value for an email's stable id, the same in every adapter."""
+    return f"<{message_id}@funflights>"
+
+
 class MailFolder:
     """Writes each message as an .eml file, for a developer to open; nothing leaves."""
 
@@ -24,6 +29,8 @@ class MailFolder:
         message["To"] = email.to
         message["Subject"] = email.subject
         message["X-FunFlights-Tenant"] = email.tenant_id
+        if email.message_id is not None:
+            message["Message-ID"] = message_id_header(email.message_id)
         message.set_content(email.body)
         self._count += 1
         await asyncio.to_thread(self._write, message)

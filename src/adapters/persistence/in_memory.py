@@ -10,10 +10,21 @@ from typing import Self
 
 import attrs
 
+from adapters.persistence.in_memory_bookings import (
+    InMemoryBookingRepository,
+    InMemoryIdempotencyKeys,
+    InMemoryLapsedHolds,
+    InMemoryOutbox,
+    InMemoryOutboxQueue,
+    InMemorySeatLedger,
+)
 from funflights_core.api_key import ApiKey
 from funflights_core.audit import AuditEntry
+from funflights_core.booking import Booking
 from funflights_core.coupon import Coupon, CouponUse
 from funflights_core.errors import Conflict, InvalidInput
+from funflights_core.flight_inventory import FlightInventory
+from funflights_core.idempotency import IdempotencyRecord
 from funflights_core.loyalty import (
     TIER_CURRENCY,
     LedgerEntry,
@@ -25,6 +36,7 @@ from funflights_core.margin_rule import MarginRule
 from funflights_core.money import Money
 from funflights_core.offer import Offer
 from funflights_core.one_time_token import OneTimeToken
+from funflights_core.outbox import OutboxEvent
 from funflights_core.refresh_token import RefreshToken
 from funflights_core.tenant import DEFAULT_TENANT_ID, AuthMethod, Tenant
 from funflights_core.user import User
@@ -63,6 +75,14 @@ class _Tables:
     """Entry id to (tenant, customer, entry)."""
     audit: dict[str, AuditEntry] = attrs.field(factory=dict)
     offers: dict[str, Offer] = attrs.field(factory=dict)
+    bookings: dict[str, Booking] = attrs.field(factory=dict)
+    seats_left: dict[tuple[str, str], int] = attrs.field(factory=dict)
+    """(flight, cabin) to seats left, once a booking touched them."""
+    assignments: dict[tuple[str, str], str] = attrs.field(factory=dict)
+    """(flight, seat) to the booking that has it."""
+    outbox: dict[str, OutboxEvent] = attrs.field(factory=dict)
+    idempotency: dict[tuple[str, str, str], IdempotencyRecord] = attrs.field(factory=dict)
+    inventory_bumps: dict[str, int] = attrs.field(factory=dict)
 
     def copy(self) -> _Tables:
         # Values are immutable: copying the dicts isolates a unit of work.
@@ -637,11 +657,15 @@ class InMemoryPlatformUnitOfWork(_InMemoryUnitOfWork):
     tenants: InMemoryTenantRepository
     api_key_directory: InMemoryApiKeyDirectory
     margin_rule_versions: InMemoryMarginRuleVersions
+    outbox_queue: InMemoryOutboxQueue
+    lapsed_holds: InMemoryLapsedHolds
 
     def _open(self) -> None:
         self.tenants = InMemoryTenantRepository(self._work)
         self.api_key_directory = InMemoryApiKeyDirectory(self._work)
         self.margin_rule_versions = InMemoryMarginRuleVersions(self._work)
+        self.outbox_queue = InMemoryOutboxQueue(self._work)
+        self.lapsed_holds = InMemoryLapsedHolds(self._work)
 
 
 class InMemoryTenantUnitOfWork(_InMemoryUnitOfWork):
@@ -656,6 +680,10 @@ class InMemoryTenantUnitOfWork(_InMemoryUnitOfWork):
     loyalty: InMemoryLoyaltyRepository
     audit: InMemoryAuditLog
     offers: InMemoryOfferRepository
+    bookings: InMemoryBookingRepository
+    seats: InMemorySeatLedger
+    outbox: InMemoryOutbox
+    idempotency: InMemoryIdempotencyKeys
 
     def __init__(self, store: InMemoryDatabase, tenant_id: str) -> None:
         super().__init__(store)
@@ -671,13 +699,19 @@ class InMemoryTenantUnitOfWork(_InMemoryUnitOfWork):
         self.loyalty = InMemoryLoyaltyRepository(self._work, self.tenant_id)
         self.audit = InMemoryAuditLog(self._work, self.tenant_id)
         self.offers = InMemoryOfferRepository(self._work, self.tenant_id)
+        self.bookings = InMemoryBookingRepository(self._work, self.tenant_id)
+        self.seats = InMemorySeatLedger(self._work, self._store.inventory)
+        self.outbox = InMemoryOutbox(self._work, self.tenant_id)
+        self.idempotency = InMemoryIdempotencyKeys(self._work, self.tenant_id)
 
 
 class InMemoryDatabase:
     """UnitOfWorkFactory in memory, starting with the default tenant (as after migrating)."""
 
-    def __init__(self) -> None:
+    def __init__(self, inventory: FlightInventory | None = None) -> None:
         self.tables = _Tables(tenants={DEFAULT_TENANT_ID: default_tenant()})
+        self.inventory = inventory
+        """Where the seat ledger finds a cabin's seats the first time a booking takes some."""
 
     def platform(self) -> InMemoryPlatformUnitOfWork:
         """A unit of work over platform-level data."""

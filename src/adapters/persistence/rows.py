@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -340,3 +341,78 @@ class OfferRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     document: Mapped[str] = mapped_column(Text)
+
+
+class BookingRow(Base):
+    """A booking of one tenant: the aggregate as a JSON document, and what queries need."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "record_locator"),
+        # A customer's trips, upcoming or past: by departure.
+        Index("ix_bookings_customer_departs_at", "tenant_id", "customer_id", "departs_at"),
+        # The worker's scan for lapsed holds: by status, then expiry.
+        Index("ix_bookings_status_hold_expires_at", "status", "hold_expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20))
+    record_locator: Mapped[str | None] = mapped_column(String(6))
+    departs_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    hold_expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column()
+    document: Mapped[str] = mapped_column(Text)
+
+
+class SeatAssignmentRow(Base):
+    """A seat number given to a booking: the primary key lets each seat go only once."""
+
+    __tablename__ = "seat_assignments"
+
+    flight_id: Mapped[str] = mapped_column(
+        ForeignKey("flights.id", ondelete="CASCADE"), primary_key=True
+    )
+    seat: Mapped[str] = mapped_column(String(4), primary_key=True)
+    booking_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
+class OutboxRow(Base):
+    """An event to deliver, written in the transaction of the change that caused it."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (
+        # What workers lease: pending events, the longest due first.
+        Index("ix_outbox_events_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_outbox_events_tenant_subject", "tenant_id", "subject_id"),
+    )
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(36))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column()
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    """When it may be leased: now for a new event, later after a failure or while leased."""
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class IdempotencyKeyRow(Base):
+    """A caller's idempotency key: the first request's fingerprint and, once done, response."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[int | None] = mapped_column()
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -10,6 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.money.babel_currencies import BabelCurrencies
 from adapters.persistence.sql_api_keys import SqlApiKeyDirectory, SqlApiKeyRepository
 from adapters.persistence.sql_audit import SqlAuditLog
+from adapters.persistence.sql_bookings import (
+    SqlBookingRepository,
+    SqlIdempotencyKeys,
+    SqlLapsedHolds,
+    SqlOutbox,
+    SqlOutboxQueue,
+    SqlSeatLedger,
+)
 from adapters.persistence.sql_coupons import SqlCouponRepository
 from adapters.persistence.sql_loyalty import SqlLoyaltyRepository
 from adapters.persistence.sql_margin_rules import SqlMarginRuleRepository, SqlMarginRuleVersions
@@ -73,11 +81,15 @@ class SqlPlatformUnitOfWork(_SqlUnitOfWork):
     tenants: SqlTenantRepository
     api_key_directory: SqlApiKeyDirectory
     margin_rule_versions: SqlMarginRuleVersions
+    outbox_queue: SqlOutboxQueue
+    lapsed_holds: SqlLapsedHolds
 
     def _open(self) -> None:
         self.tenants = SqlTenantRepository(self.session)
         self.api_key_directory = SqlApiKeyDirectory(self.session)
         self.margin_rule_versions = SqlMarginRuleVersions(self.session)
+        self.outbox_queue = SqlOutboxQueue(self.session)
+        self.lapsed_holds = SqlLapsedHolds(self.session)
 
 
 class SqlTenantUnitOfWork(_SqlUnitOfWork):
@@ -92,6 +104,10 @@ class SqlTenantUnitOfWork(_SqlUnitOfWork):
     loyalty: SqlLoyaltyRepository
     audit: SqlAuditLog
     offers: SqlOfferRepository
+    bookings: SqlBookingRepository
+    seats: SqlSeatLedger
+    outbox: SqlOutbox
+    idempotency: SqlIdempotencyKeys
 
     def __init__(
         self,
@@ -114,6 +130,10 @@ class SqlTenantUnitOfWork(_SqlUnitOfWork):
         self.loyalty = SqlLoyaltyRepository(session, self.tenant_id, self._currencies)
         self.audit = SqlAuditLog(session, self.tenant_id)
         self.offers = SqlOfferRepository(session, self.tenant_id, self._currencies)
+        self.bookings = SqlBookingRepository(session, self.tenant_id, self._currencies)
+        self.seats = SqlSeatLedger(session)
+        self.outbox = SqlOutbox(session, self.tenant_id)
+        self.idempotency = SqlIdempotencyKeys(session, self.tenant_id)
 
 
 class SqlUnitOfWorkFactory:

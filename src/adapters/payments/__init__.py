@@ -1,0 +1,1 @@
+"""Payment methods (the PaymentMethod port): sandboxes for cards, wallets, PayPal and Bitcoin."""

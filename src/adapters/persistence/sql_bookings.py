@@ -1,0 +1,426 @@
+"""Bookings, seats, the outbox and idempotency keys in SQL.
+
+Seat counts change with one conditional UPDATE each (``... WHERE seats_available >= n``),
+and seat numbers are rows keyed by (flight, seat): the database, not this code, decides
+who gets the last seat. A booking is replaced only at the version it was read at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+import msgspec
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.persistence.booking_document import booking_of, booking_text
+from adapters.persistence.rows import (
+    BookingRow,
+    FlightCabinRow,
+    IdempotencyKeyRow,
+    InventoryVersionRow,
+    OutboxRow,
+    SeatAssignmentRow,
+)
+from adapters.persistence.sql_margin_rules import changed
+from funflights_core.booking import Booking
+from funflights_core.booking_status import HOLDING
+from funflights_core.errors import Conflict
+from funflights_core.flight import CabinClass
+from funflights_core.idempotency import IdempotencyRecord
+from funflights_core.money import CurrencyCatalogue
+from funflights_core.outbox import EventKind, EventState, OutboxEvent
+
+_HOLDING = [status.value for status in HOLDING]
+
+
+def _values(booking: Booking) -> dict[str, Any]:
+    return {
+        "customer_id": booking.customer_id,
+        "status": booking.status.value,
+        "record_locator": booking.record_locator,
+        "departs_at": booking.departs_at,
+        "hold_expires_at": booking.hold_expires_at,
+        "document": booking_text(booking),
+    }
+
+
+class SqlBookingRepository:
+    """BookingRepository over an SQLAlchemy session, scoped to one tenant."""
+
+    def __init__(
+        self, session: AsyncSession, tenant_id: str, currencies: CurrencyCatalogue
+    ) -> None:
+        self._session = session
+        self._tenant_id = tenant_id
+        self._currencies = currencies
+
+    async def add(self, booking: Booking) -> None:
+        """Store a new booking; ``Conflict`` if its record locator is taken."""
+        if booking.tenant_id != self._tenant_id:
+            raise ValueError("a booking can only be stored in its own tenant")
+        try:
+            async with self._session.begin_nested():
+                await self._session.execute(
+                    insert(BookingRow).values(
+                        id=booking.id, tenant_id=booking.tenant_id, version=0, **_values(booking)
+                    )
+                )
+        except IntegrityError:
+            raise Conflict(f"booking {booking.id} or its record locator exists") from None
+
+    async def get(self, booking_id: str, *, for_update: bool = False) -> Booking | None:
+        """The booking with this id, in this tenant (``for_update``: locked until the end)."""
+        query = select(BookingRow).where(
+            BookingRow.tenant_id == self._tenant_id, BookingRow.id == booking_id
+        )
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).scalar_one_or_none()
+        return None if row is None else self._booking(row)
+
+    async def by_locator(self, locator: str) -> Booking | None:
+        """The booking with this record locator, in this tenant."""
+        row = await self._session.scalar(
+            select(BookingRow).where(
+                BookingRow.tenant_id == self._tenant_id,
+                BookingRow.record_locator == locator.strip().upper(),
+            )
+        )
+        return None if row is None else self._booking(row)
+
+    async def replace(self, booking: Booking) -> bool:
+        """Store a changed booking read at ``booking.version``; False if it moved since."""
+        try:
+            async with self._session.begin_nested():
+                result = await self._session.execute(
+                    update(BookingRow)
+                    .where(
+                        BookingRow.tenant_id == self._tenant_id,
+                        BookingRow.id == booking.id,
+                        BookingRow.version == booking.version,
+                    )
+                    .values(version=BookingRow.version + 1, **_values(booking))
+                    .execution_options(synchronize_session=False)
+                )
+        except IntegrityError:
+            raise Conflict("that record locator is taken; try again") from None
+        return changed(result) == 1
+
+    async def for_customer(
+        self, customer_id: str, *, upcoming: bool, now: datetime, limit: int
+    ) -> Sequence[Booking]:
+        """A customer's trips from ``now`` on (soonest first), or before (latest first)."""
+        query = select(BookingRow).where(
+            BookingRow.tenant_id == self._tenant_id, BookingRow.customer_id == customer_id
+        )
+        if upcoming:
+            query = query.where(BookingRow.departs_at >= now).order_by(BookingRow.departs_at)
+        else:
+            query = query.where(BookingRow.departs_at < now).order_by(BookingRow.departs_at.desc())
+        rows = (await self._session.execute(query.limit(limit))).scalars()
+        return [self._booking(row) for row in rows]
+
+    def _booking(self, row: BookingRow) -> Booking:
+        return booking_of(
+            row.document,
+            self._currencies,
+            id=row.id,
+            tenant_id=row.tenant_id,
+            customer_id=row.customer_id,
+            departs_at=row.departs_at,
+            hold_expires_at=row.hold_expires_at,
+            record_locator=row.record_locator,
+            version=row.version,
+        )
+
+
+class SqlSeatLedger:
+    """SeatLedger over the flight cabins and seat assignments, in the session's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def take(self, flight_id: str, cabin: CabinClass, count: int) -> int | None:
+        """Take ``count`` seats if that many are left: the seats left after, else None."""
+        if count < 0:
+            raise ValueError("take a positive number of seats")
+        result = await self._session.execute(
+            update(FlightCabinRow)
+            .where(
+                FlightCabinRow.flight_id == flight_id,
+                FlightCabinRow.cabin_class == cabin.value,
+                FlightCabinRow.seats_available >= count,
+            )
+            .values(seats_available=FlightCabinRow.seats_available - count)
+            .returning(FlightCabinRow.seats_available)
+            .execution_options(synchronize_session=False)
+        )
+        left = result.scalar_one_or_none()
+        return None if left is None else int(left)
+
+    async def give_back(self, flight_id: str, cabin: CabinClass, count: int) -> int:
+        """Return seats taken before (never above the capacity): the seats left."""
+        result = await self._session.execute(
+            update(FlightCabinRow)
+            .where(FlightCabinRow.flight_id == flight_id, FlightCabinRow.cabin_class == cabin.value)
+            .values(
+                seats_available=func.min(
+                    FlightCabinRow.seats_available + count, FlightCabinRow.capacity
+                )
+                if self._sqlite
+                else func.least(FlightCabinRow.seats_available + count, FlightCabinRow.capacity)
+            )
+            .returning(FlightCabinRow.seats_available)
+            .execution_options(synchronize_session=False)
+        )
+        left = result.scalar_one_or_none()
+        return 0 if left is None else int(left)
+
+    @property
+    def _sqlite(self) -> bool:
+        return self._session.bind is not None and self._session.bind.dialect.name == "sqlite"
+
+    async def assign(self, flight_id: str, seat: str, booking_id: str) -> bool:
+        """Give a seat number to a booking; False if another booking has it."""
+        try:
+            async with self._session.begin_nested():
+                await self._session.execute(
+                    insert(SeatAssignmentRow).values(
+                        flight_id=flight_id, seat=seat, booking_id=booking_id
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def unassign(self, flight_id: str, seat: str, booking_id: str) -> None:
+        """Free a seat number the booking had."""
+        await self._session.execute(
+            delete(SeatAssignmentRow).where(
+                SeatAssignmentRow.flight_id == flight_id,
+                SeatAssignmentRow.seat == seat,
+                SeatAssignmentRow.booking_id == booking_id,
+            )
+        )
+
+    async def taken(self, flight_id: str) -> frozenset[str]:
+        """The seat numbers assigned on a flight."""
+        rows = await self._session.scalars(
+            select(SeatAssignmentRow.seat).where(SeatAssignmentRow.flight_id == flight_id)
+        )
+        return frozenset(rows)
+
+    async def seats_changed(self) -> None:
+        """Move the inventory version: searches showing seats compute their pages again."""
+        await self._session.execute(
+            update(InventoryVersionRow)
+            .where(InventoryVersionRow.id == 1)
+            .values(version=InventoryVersionRow.version + 1)
+        )
+
+
+def _payload(event: OutboxEvent) -> str:
+    return msgspec.json.encode(dict(event.payload)).decode()
+
+
+def _event(row: OutboxRow) -> OutboxEvent:
+    return OutboxEvent(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        kind=EventKind(row.kind),
+        subject_id=row.subject_id,
+        payload=msgspec.json.decode(row.payload, type=dict[str, str]),
+        created_at=row.created_at,
+        state=EventState(row.state),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+    )
+
+
+class SqlOutbox:
+    """Outbox of one tenant, written in the session's transaction."""
+
+    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
+        self._session = session
+        self._tenant_id = tenant_id
+
+    async def add(self, event: OutboxEvent) -> None:
+        """Store an event to deliver."""
+        if event.tenant_id != self._tenant_id:
+            raise ValueError("an event can only be stored in its own tenant")
+        await self._session.execute(
+            insert(OutboxRow).values(
+                id=event.id,
+                tenant_id=event.tenant_id,
+                kind=event.kind.value,
+                subject_id=event.subject_id,
+                payload=_payload(event),
+                created_at=event.created_at,
+                state=event.state.value,
+                attempts=event.attempts,
+                next_attempt_at=event.next_attempt_at or event.created_at,
+            )
+        )
+
+    async def for_subject(self, subject_id: str) -> Sequence[OutboxEvent]:
+        """The events about one booking, oldest first."""
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.tenant_id == self._tenant_id, OutboxRow.subject_id == subject_id)
+            .order_by(OutboxRow.seq)
+        )
+        return [_event(row) for row in rows]
+
+
+class SqlOutboxQueue:
+    """OutboxQueue over every tenant's events; leases with ``FOR UPDATE SKIP LOCKED``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def lease(
+        self, now: datetime, *, limit: int, lease_for: timedelta
+    ) -> Sequence[OutboxEvent]:
+        """Up to ``limit`` due events, leased until ``now + lease_for`` (an attempt each)."""
+        due = (
+            select(OutboxRow)
+            .where(OutboxRow.state == EventState.PENDING.value, OutboxRow.next_attempt_at <= now)
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.seq)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list((await self._session.execute(due)).scalars())
+        if not rows:
+            return []
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.seq.in_([row.seq for row in rows]))
+            .values(next_attempt_at=now + lease_for, attempts=OutboxRow.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        # The rows were read before the update: count the attempt this lease makes.
+        return [
+            attrs.evolve(_event(row), attempts=row.attempts + 1, next_attempt_at=now + lease_for)
+            for row in rows
+        ]
+
+    async def delivered(self, event_id: str, at: datetime) -> None:
+        """Mark an event delivered."""
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == event_id)
+            .values(state=EventState.DELIVERED.value, delivered_at=at, last_error=None)
+        )
+
+    async def failed(self, event_id: str, error: str, *, retry_at: datetime | None) -> None:
+        """Record a failed delivery: try again at ``retry_at``, or never (dead) when None."""
+        values: dict[str, Any] = {"last_error": error[:2000]}
+        if retry_at is None:
+            values["state"] = EventState.DEAD.value
+        else:
+            values["next_attempt_at"] = retry_at
+        await self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == event_id).values(**values)
+        )
+
+    async def counts(self) -> Mapping[str, int]:
+        """How many events are in each state."""
+        rows = await self._session.execute(
+            select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
+        )
+        return {state: int(count) for state, count in rows.all()}
+
+
+class SqlLapsedHolds:
+    """LapsedHolds over every tenant's bookings."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def due(self, now: datetime, limit: int) -> Sequence[tuple[str, str]]:
+        """Up to ``limit`` (tenant, booking) holding seats past their expiry, oldest first."""
+        rows = await self._session.execute(
+            select(BookingRow.tenant_id, BookingRow.id)
+            .where(BookingRow.status.in_(_HOLDING), BookingRow.hold_expires_at <= now)
+            .order_by(BookingRow.hold_expires_at)
+            .limit(limit)
+        )
+        return [(tenant, booking) for tenant, booking in rows.all()]
+
+    async def tenant_of(self, booking_id: str) -> str | None:
+        """The tenant a booking belongs to."""
+        found = await self._session.scalar(
+            select(BookingRow.tenant_id).where(BookingRow.id == booking_id)
+        )
+        return None if found is None else str(found)
+
+
+class SqlIdempotencyKeys:
+    """IdempotencyKeys of one tenant; the primary key decides which request is first."""
+
+    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
+        self._session = session
+        self._tenant_id = tenant_id
+
+    async def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        """Store a new claim (None), or return the record the caller stored before."""
+        try:
+            async with self._session.begin_nested():
+                await self._session.execute(
+                    insert(IdempotencyKeyRow).values(
+                        tenant_id=self._tenant_id,
+                        owner=record.owner,
+                        key=record.key,
+                        fingerprint=record.fingerprint,
+                        created_at=record.created_at,
+                        status=record.status,
+                        body=record.body,
+                    )
+                )
+        except IntegrityError:
+            row = await self._session.scalar(
+                select(IdempotencyKeyRow).where(self._is(record.key, record.owner))
+            )
+            if row is None:  # released meanwhile: the caller may claim it again
+                return await self.claim(record)
+            return IdempotencyRecord(
+                row.key, row.owner, row.fingerprint, row.created_at, row.status, row.body
+            )
+        return None
+
+    def _is(self, key: str, owner: str) -> Any:
+        return and_(
+            IdempotencyKeyRow.tenant_id == self._tenant_id,
+            IdempotencyKeyRow.owner == owner,
+            IdempotencyKeyRow.key == key,
+        )
+
+    async def answer(self, key: str, owner: str, status: int, body: bytes) -> None:
+        """Keep the response of the claimed key's first request."""
+        await self._session.execute(
+            update(IdempotencyKeyRow).where(self._is(key, owner)).values(status=status, body=body)
+        )
+
+    async def release(self, key: str, owner: str) -> None:
+        """Drop an unanswered claim."""
+        await self._session.execute(
+            delete(IdempotencyKeyRow).where(
+                self._is(key, owner), IdempotencyKeyRow.status.is_(None)
+            )
+        )
+
+    async def forget_before(self, moment: datetime) -> int:
+        """Drop keys claimed before ``moment``; how many."""
+        result = await self._session.execute(
+            delete(IdempotencyKeyRow).where(
+                IdempotencyKeyRow.tenant_id == self._tenant_id,
+                IdempotencyKeyRow.created_at < moment,
+            )
+        )
+        return changed(result)

@@ -1,0 +1,848 @@
+"""Use cases of bookings: hold an offer's seats, pay, confirm, cancel and refund, expire.
+
+Seats are counted by the database (``SeatLedger``), never by reading then writing here; a
+booking read, changed and stored again is checked against its version, so two requests
+racing on one booking cannot both win. Every move is audited and every event the customer
+hears of goes to the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from funflights_core.audit import AuditEntry, audit_state
+from funflights_core.booking import (
+    MAX_BAGS,
+    BagChoice,
+    Booking,
+    BookingPrice,
+    CancellationQuote,
+    Payment,
+    Refund,
+    SeatChoice,
+    Ticket,
+    record_locator,
+    ticket_number,
+)
+from funflights_core.booking_status import HOLDING, BookingLifecycle, BookingStatus
+from funflights_core.clock import Clock
+from funflights_core.coupon import Coupon, discount, refusal
+from funflights_core.coupons import CouponService
+from funflights_core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    Gone,
+    InvalidInput,
+    NotFound,
+)
+from funflights_core.exchange import CurrencyExchange
+from funflights_core.flight import Flight, FlightStatus
+from funflights_core.flight_inventory import FlightInventory
+from funflights_core.flight_search import FEW_SEATS
+from funflights_core.idempotency import IdempotencyRecord
+from funflights_core.ids import IdGenerator
+from funflights_core.loyalty import points_to_usd
+from funflights_core.loyalty_accounts import LoyaltyService
+from funflights_core.margin_rule import FlightFacts
+from funflights_core.money import Money
+from funflights_core.offer import Offer
+from funflights_core.offers import OfferService
+from funflights_core.outbox import EventKind, OutboxEvent
+from funflights_core.payment_method import (
+    PaymentDeclined,
+    PaymentEvent,
+    PaymentMethod,
+    PaymentMethodDirectory,
+    PaymentRequest,
+    PaymentResult,
+    PaymentState,
+    WebhookKind,
+)
+from funflights_core.price_quotes import Buyer
+from funflights_core.refund_policy import RefundPolicy, standard_policy
+from funflights_core.seat_map import seat_maps
+from funflights_core.tenant import Tenant
+from funflights_core.traveller import Traveller, check_party
+from funflights_core.unit_of_work import TenantUnitOfWork, UnitOfWorkFactory
+
+DEFAULT_HOLD = timedelta(minutes=15)
+QUOTE_VALID_FOR = timedelta(minutes=15)
+DEFAULT_BAG_FEE = (Decimal(40), "EUR")
+"""One extra checked bag on one flight, before conversion to the booking's currency."""
+SUBJECT = "booking"
+
+
+class PriceChanged(Conflict):
+    """The offer's price moved since it was made: the customer sees both (409)."""
+
+    def __init__(self, old: Money, new: Money) -> None:
+        super().__init__(f"the price changed from {old} to {new}; hold again to accept it")
+        self.old = old
+        self.new = new
+
+
+class SoldOut(Conflict):
+    """Not enough seats are left for the party (409)."""
+
+
+@attrs.frozen
+class HoldRequest:
+    """What a customer sends to hold an offer."""
+
+    offer_id: str
+    travellers: tuple[Traveller, ...]
+    seats: tuple[SeatChoice, ...] = ()
+    bags: tuple[BagChoice, ...] = ()
+    coupons: tuple[str, ...] = ()
+    redeem_points: int = 0
+
+
+@attrs.frozen
+class PayRequest:
+    """How a customer pays a held booking."""
+
+    method: str
+    details: Mapping[str, str] = attrs.field(factory=dict)
+    currency: str | None = None
+    """The currency to pay in; default: the booking's."""
+    return_url: str | None = None
+
+
+class BookingService:
+    """Bookings of each tenant, from an offer to a trip (or a refund)."""
+
+    def __init__(
+        self,
+        *,
+        database: UnitOfWorkFactory,
+        offers: OfferService,
+        inventory: FlightInventory,
+        exchange: CurrencyExchange,
+        payments: PaymentMethodDirectory,
+        coupons: CouponService,
+        loyalty: LoyaltyService,
+        clock: Clock,
+        ids: IdGenerator,
+        hold_for: timedelta = DEFAULT_HOLD,
+        refund_policy: RefundPolicy | None = None,
+        bag_fee: tuple[Decimal, str] = DEFAULT_BAG_FEE,
+    ) -> None:
+        self._database = database
+        self._offers = offers
+        self._inventory = inventory
+        self._exchange = exchange
+        self._payments = payments
+        self._coupons = coupons
+        self._loyalty = loyalty
+        self._clock = clock
+        self._ids = ids
+        self._hold_for = hold_for
+        self._policy = refund_policy or standard_policy()
+        self._bag_fee = bag_fee
+
+    # -- holding ---------------------------------------------------------------------------
+
+    async def hold(self, buyer: Buyer, request: HoldRequest) -> Booking:
+        """Seats held for the travellers at the offer's price (checked again now)."""
+        customer = _customer(buyer)
+        offer = await self._offers.get(buyer, request.offer_id)
+        flights = await self._flights(offer.flight_ids)
+        now = self._clock.now()
+        departs_at = flights[0].departs_at
+        check_party(
+            request.travellers, offer.passengers, travel_day=departs_at.date(), today=now.date()
+        )
+        if offer.customer_id is not None and offer.customer_id != customer:
+            raise NotFound(f"no offer {offer.id}")
+        check = await self._offers.reprice(buyer, offer.id)
+        if check.changed:
+            raise PriceChanged(check.old_total, check.new_total)
+        offer = check.offer
+        booking_id = self._ids.new_id()
+        draft = Booking(
+            id=booking_id,
+            tenant_id=buyer.tenant.id,
+            customer_id=customer,
+            offer_id=offer.id,
+            flight_ids=offer.flight_ids,
+            cabin=offer.cabin,
+            travellers=request.travellers,
+            price=await self._price(buyer, offer, flights, request, customer),
+            departs_at=departs_at,
+            hold_expires_at=now + self._hold_for,
+            lifecycle=BookingLifecycle.begun(now, f"customer:{customer}", "held from an offer"),
+            seats=request.seats,
+            bags=tuple(bag for bag in request.bags if bag.bags),
+        )
+        _check_extras(draft, flights)
+        try:
+            return await self._held(draft, offer, request)
+        except SoldOut:
+            # Holds whose time ran out may still count their seats when no worker runs:
+            # release what is due, then try once more.
+            if not await self.expire_due(limit=100):
+                raise
+            return await self._held(draft, offer, request)
+
+    async def _held(self, draft: Booking, offer: Offer, request: HoldRequest) -> Booking:
+        async with self._database.for_tenant(draft.tenant_id) as uow:
+            few = False
+            for flight_id in draft.flight_ids:
+                left = await uow.seats.take(flight_id, draft.cabin, draft.seated)
+                if left is None:
+                    raise SoldOut(
+                        f"fewer than {draft.seated} {draft.cabin} seats are left on {flight_id}"
+                    )
+                few = few or left <= FEW_SEATS
+            for choice in draft.seats:
+                if not await uow.seats.assign(choice.flight_id, choice.seat, draft.id):
+                    raise Conflict(f"seat {choice.seat} on {choice.flight_id} is taken")
+            for code in sorted(draft.price.coupons):
+                # Always in one order: two bookings redeeming the same codes lock alike.
+                await self._coupons.redeem_in(uow, code, draft.customer_id, draft.id)
+            if draft.price.points:
+                await self._loyalty.redeem_in(uow, draft.customer_id, draft.price.points, draft.id)
+            await uow.bookings.add(draft)
+            await self._audit(uow, None, draft, draft.lifecycle.changes[-1].actor)
+            if few:
+                await uow.seats.seats_changed()
+            await uow.commit()
+        return draft
+
+    async def _price(
+        self,
+        buyer: Buyer,
+        offer: Offer,
+        flights: Sequence[Flight],
+        request: HoldRequest,
+        customer: str,
+    ) -> BookingPrice:
+        fares = offer.total
+        zero = fares * 0
+        amount, code = self._bag_fee
+        fee = await self._converted(
+            Money(amount, self._exchange.currency(code)), offer.currency, buyer.tenant
+        )
+        bags = sum(bag.bags for bag in request.bags)
+        extras = fee * bags
+        codes = tuple(sorted({code.strip().upper() for code in request.coupons if code.strip()}))
+        off = await self._discount(buyer, offer, flights, codes, customer, fares + extras)
+        points, points_value = 0, None
+        if request.redeem_points:
+            points = request.redeem_points
+            if points < 0:
+                raise InvalidInput("redeem_points", "must not be negative")
+            usd = Money(
+                points_to_usd(points, buyer.tenant.point_value_usd), self._exchange.currency("USD")
+            )
+            points_value = await self._converted(usd, offer.currency, None)
+            if points_value > fares + extras - off:
+                raise InvalidInput(
+                    "redeem_points", "these points are worth more than the price left to pay"
+                )
+        return BookingPrice(
+            fares=fares,
+            extras=extras if bags else zero,
+            discount=off,
+            bag_fee=fee,
+            coupons=codes,
+            points=points,
+            points_value=points_value,
+        )
+
+    async def _discount(
+        self,
+        buyer: Buyer,
+        offer: Offer,
+        flights: Sequence[Flight],
+        codes: Sequence[str],
+        customer: str,
+        price: Money,
+    ) -> Money:
+        zero = price * 0
+        if not codes:
+            return zero
+        first = flights[0]
+        facts = FlightFacts(
+            carrier=first.marketing_carrier,
+            flight_number=first.flight_number,
+            origin=offer_origin(flights),
+            destination=flights[-1].destination,
+            origin_country="",
+            destination_country="",
+            departure=first.departs_at.date(),
+            cabin=offer.cabin.value,
+        )
+        accepted: list[Coupon] = []
+        left = price
+        margin_left = _margin(offer)
+        total = zero
+        for code in codes:
+            try:
+                coupon, use = await self._coupons.for_customer(buyer.tenant.id, code, customer)
+            except NotFound:
+                raise InvalidInput("coupons", f"there is no coupon {code}") from None
+            if coupon.amounts_currency not in (None, price.currency.code):
+                one = Money(Decimal(1), self._exchange.currency(str(coupon.amounts_currency)))
+                rate = (await self._exchange.convert(one, price.currency.code)).mid_rate
+                coupon = coupon.in_currency(price.currency, rate)
+            refused = refusal(
+                coupon, price=price, flight=facts, at=self._clock.now(), used=use, others=accepted
+            )
+            if refused is not None:
+                raise InvalidInput("coupons", f"{code}: {refused}")
+            off = discount(coupon, left)
+            if not coupon.below_cost_allowed and off > margin_left:
+                off = margin_left  # never below what the providers are paid
+            left = left - off
+            margin_left = margin_left - off
+            total = total + off
+            accepted.append(coupon)
+        return total.rounded()
+
+    async def _converted(self, money: Money, code: str, tenant: Tenant | None) -> Money:
+        if money.currency.code == code:
+            return money
+        spread = Decimal(0) if tenant is None else tenant.exchange_spread
+        return (await self._exchange.convert(money, code, spread=spread)).converted.rounded()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def get(self, buyer: Buyer, booking_id: str) -> Booking:
+        """The customer's booking (a hold past its time is released as it is read)."""
+        customer = _customer(buyer)
+        async with self._database.for_tenant(buyer.tenant.id) as uow:
+            booking = await uow.bookings.get(booking_id)
+        if booking is None or booking.customer_id != customer:
+            raise NotFound(f"no booking {booking_id}")
+        if booking.hold_lapsed(self._clock.now()):
+            return await self.expire(buyer.tenant.id, booking.id) or booking
+        return booking
+
+    async def trips(self, buyer: Buyer, *, upcoming: bool, limit: int = 50) -> Sequence[Booking]:
+        """The customer's trips still to come (soonest first) or past (latest first)."""
+        customer = _customer(buyer)
+        if not 1 <= limit <= 100:
+            raise InvalidInput("limit", "use 1 to 100")
+        now = self._clock.now()
+        async with self._database.for_tenant(buyer.tenant.id) as uow:
+            found = await uow.bookings.for_customer(
+                customer, upcoming=upcoming, now=now, limit=limit
+            )
+        trips = []
+        for booking in found:
+            if booking.hold_lapsed(now):
+                booking = await self.expire(buyer.tenant.id, booking.id) or booking
+            trips.append(booking)
+        return trips
+
+    # -- paying ----------------------------------------------------------------------------
+
+    async def pay(self, buyer: Buyer, booking_id: str, request: PayRequest) -> Booking:
+        """Pay a held booking: confirmed, or waiting for the payer to act (3-D Secure,
+        PayPal approval, a Bitcoin invoice). ``PaymentDeclined`` leaves it held."""
+        booking = await self.get(buyer, booking_id)
+        if booking.status is BookingStatus.EXPIRED:
+            raise Gone(f"the hold of booking {booking_id} expired; hold the offer again")
+        if booking.status is not BookingStatus.HELD:
+            raise Conflict(f"a {booking.status} booking cannot be paid")
+        method = self._payments.get(request.method)
+        total = booking.price.total
+        code = (request.currency or total.currency.code).strip().upper()
+        amount, rate = total, Decimal(1)
+        if code != total.currency.code:
+            conversion = await self._exchange.convert(
+                total, code, spread=buyer.tenant.exchange_spread
+            )
+            amount, rate = conversion.converted.rounded(), conversion.applied_rate
+        actor = f"customer:{booking.customer_id}"
+        # Claim the booking first: a second payment started meanwhile finds it under way.
+        paying = await self._store(
+            booking.moved(
+                BookingStatus.AWAITING_PAYMENT,
+                at=self._clock.now(),
+                actor=actor,
+                reason=f"payment by {method.name}",
+                payment=Payment(method.name, "", PaymentState.ACTION_REQUIRED, amount, rate),
+            ),
+            actor,
+        )
+        try:
+            result = await method.authorize(
+                PaymentRequest(booking.id, amount, request.details, request.return_url)
+            )
+        except Exception:
+            await self._back_to_held(paying, actor, "the payment could not start")
+            raise
+        return await self._after_provider(paying, result, actor)
+
+    async def resume(self, buyer: Buyer, booking_id: str, response: Mapping[str, str]) -> Booking:
+        """Go on with a payment after the payer acted (3-D Secure, PayPal approval)."""
+        booking = await self.get(buyer, booking_id)
+        payment = booking.payment
+        if booking.status is not BookingStatus.AWAITING_PAYMENT or payment is None:
+            raise Conflict(f"booking {booking_id} has no payment waiting for you")
+        method = self._payments.get(payment.method)
+        result = await method.resume(payment.provider_ref, response)
+        return await self._after_provider(booking, result, f"customer:{booking.customer_id}")
+
+    async def _after_provider(self, booking: Booking, result: PaymentResult, actor: str) -> Booking:
+        payment = booking.payment
+        assert payment is not None  # set when the payment started
+        if result.state is PaymentState.DECLINED:
+            await self._back_to_held(booking, actor, f"declined: {result.decline_reason}")
+            raise PaymentDeclined(
+                f"the payment was declined ({result.decline_reason or 'no reason given'});"
+                " the seats stay held until the hold expires"
+            )
+        recorded = attrs.evolve(
+            payment,
+            provider_ref=result.provider_ref,
+            state=result.state,
+            summary=result.summary,
+            action=result.action,
+        )
+        if result.state is PaymentState.ACTION_REQUIRED:
+            return await self._store(attrs.evolve(booking, payment=recorded), actor)
+        method = self._payments.get(payment.method)
+        if result.state is PaymentState.AUTHORIZED:
+            result = await method.capture(result.provider_ref, payment.amount)
+        if result.state is not PaymentState.CAPTURED:
+            return await self._store(attrs.evolve(booking, payment=recorded), actor)
+        return await self._confirm(
+            booking, attrs.evolve(recorded, state=PaymentState.CAPTURED, action=None), actor
+        )
+
+    async def _confirm(self, booking: Booking, payment: Payment, actor: str) -> Booking:
+        """Record the captured payment, issue locator and tickets, earn points."""
+        now = self._clock.now()
+        # Read before the write transaction: on SQLite it holds the only write lock.
+        tenant = await self._tenant(booking.tenant_id)
+        async with self._database.for_tenant(booking.tenant_id) as uow:
+            current = await uow.bookings.get(booking.id, for_update=True)
+            if current is None or not current.lifecycle.can_become(BookingStatus.CONFIRMED):
+                await uow.rollback()
+                await self._refund_orphan(booking, payment)
+                raise Gone(
+                    f"booking {booking.id} was released before the payment arrived; "
+                    "the payment is refunded"
+                )
+            tickets = tuple(
+                Ticket(p, flight_id, ticket_number(booking.id, p, flight_id))
+                for p in range(len(current.travellers))
+                for flight_id in current.flight_ids
+            )
+            confirmed = current.moved(
+                BookingStatus.CONFIRMED,
+                at=now,
+                actor=actor,
+                reason=f"paid by {payment.method}",
+                payment=payment,
+                record_locator=record_locator(self._ids.new_id()),
+                tickets=tickets,
+            )
+            await self._replace(uow, current, confirmed, actor)
+            await self._loyalty.earn_in(
+                uow, tenant, current.customer_id, current.price.total, booking.id
+            )
+            await self._event(uow, EventKind.BOOKING_CONFIRMED, confirmed)
+            await uow.commit()
+        return attrs.evolve(confirmed, version=confirmed.version + 1)
+
+    async def _refund_orphan(self, booking: Booking, payment: Payment) -> None:
+        method = self._payments.get(payment.method)
+        await method.refund(payment.provider_ref, payment.amount, reference=f"orphan-{booking.id}")
+
+    async def _back_to_held(self, booking: Booking, actor: str, reason: str) -> None:
+        async with self._database.for_tenant(booking.tenant_id) as uow:
+            current = await uow.bookings.get(booking.id, for_update=True)
+            if current is None or current.status is not BookingStatus.AWAITING_PAYMENT:
+                return
+            held = current.moved(
+                BookingStatus.HELD, at=self._clock.now(), actor=actor, reason=reason, payment=None
+            )
+            await self._replace(uow, current, held, actor)
+            await uow.commit()
+
+    async def webhook(self, method_name: str, headers: Mapping[str, str], body: bytes) -> str:
+        """A provider's callback, verified and applied once: what it did, in words."""
+        method = self._payments.get(method_name)
+        event = method.webhook(headers, body)
+        async with self._database.platform() as platform:
+            tenant_id = await platform.lapsed_holds.tenant_of(event.reference)
+        if tenant_id is None:
+            return "ignored: no such booking"
+        actor = f"payments:{method.name}"
+        async with self._database.for_tenant(tenant_id) as uow:
+            claimed = await uow.idempotency.claim(
+                IdempotencyRecord(event.event_id, actor, event.event_id, self._clock.now())
+            )
+            await uow.commit()
+        if claimed is not None:
+            return "ignored: already applied"
+        try:
+            async with self._database.for_tenant(tenant_id) as uow:
+                booking = await uow.bookings.get(event.reference)
+            if booking is None:
+                return "ignored: no such booking"
+            outcome = await self._apply_event(booking, event, method, actor)
+        except Exception:
+            # Not applied: the provider's next attempt must be taken, not ignored.
+            async with self._database.for_tenant(tenant_id) as uow:
+                await uow.idempotency.release(event.event_id, actor)
+                await uow.commit()
+            raise
+        async with self._database.for_tenant(tenant_id) as uow:
+            await uow.idempotency.answer(event.event_id, actor, 200, outcome.encode())
+            await uow.commit()
+        return outcome
+
+    async def _apply_event(
+        self, booking: Booking, event: PaymentEvent, method: PaymentMethod, actor: str
+    ) -> str:
+        payment = booking.payment
+        waiting = (
+            booking.status is BookingStatus.AWAITING_PAYMENT
+            and payment is not None
+            and payment.provider_ref == event.provider_ref
+        )
+        if event.kind is WebhookKind.PAID:
+            arrived = event.amount
+            if arrived is None:
+                return "ignored: no amount"
+            if not waiting or event.late:
+                await method.refund(event.provider_ref, arrived, reference=event.event_id)
+                return "refunded: the payment arrived after the hold ended"
+            assert payment is not None
+            if arrived < payment.amount:
+                await method.refund(event.provider_ref, arrived, reference=event.event_id)
+                reason = f"underpaid: {arrived} of {payment.amount}"
+                await self._back_to_held(booking, actor, reason)
+                return "refunded: underpaid"
+            paid = attrs.evolve(payment, state=PaymentState.CAPTURED, action=None)
+            await self._confirm(booking, paid, actor)
+            return "confirmed"
+        if not waiting:
+            return "ignored: no payment waiting"
+        assert payment is not None
+        if event.kind is WebhookKind.FAILED:
+            await self._back_to_held(booking, actor, "the provider reported the payment failed")
+            return "payment failed: the booking is held again"
+        authorized = event.kind is WebhookKind.AUTHORIZED
+        result = PaymentResult(
+            PaymentState.AUTHORIZED if authorized else PaymentState.CAPTURED,
+            event.provider_ref,
+            payment.amount,
+            summary=payment.summary,
+        )
+        await self._after_provider(booking, result, actor)
+        return "confirmed"
+
+    # -- cancelling ------------------------------------------------------------------------
+
+    async def quote_cancellation(
+        self, buyer: Buyer, booking_id: str, passengers: Sequence[int] | None = None
+    ) -> CancellationQuote:
+        """What cancelling these passengers (all when None) would give back, and how."""
+        booking = await self.get(buyer, booking_id)
+        now = self._clock.now()
+        chosen = self._chosen(booking, passengers)
+        refund: Money | None = None
+        method: str | None = None
+        if booking.status in (BookingStatus.CONFIRMED, BookingStatus.PARTIALLY_REFUNDED):
+            assert booking.payment is not None
+            shares = booking.shares()
+            paid = sum((shares[p] for p in chosen), booking.payment.amount * 0)
+            refund = self._policy.quote(
+                paid, departs_at=booking.departs_at, at=now, passengers=len(chosen)
+            ).refund
+            method = booking.payment.method
+        elif booking.status not in HOLDING:
+            raise Conflict(f"a {booking.status} booking cannot be cancelled")
+        if booking.departs_at <= now:
+            raise Conflict("the trip has begun: it can no longer be cancelled")
+        quote = CancellationQuote(
+            id=self._ids.new_id(),
+            passengers=chosen,
+            refund=refund,
+            method=method,
+            created_at=now,
+            expires_at=now + QUOTE_VALID_FOR,
+        )
+        await self._store(attrs.evolve(booking, quote=quote), f"customer:{booking.customer_id}")
+        return quote
+
+    async def cancel(self, buyer: Buyer, booking_id: str, quote_id: str) -> Booking:
+        """Cancel as quoted: seats back, the refund to the original payment method."""
+        booking = await self.get(buyer, booking_id)
+        quote = booking.quote
+        now = self._clock.now()
+        if quote is None or quote.id != quote_id:
+            raise NotFound(f"no cancellation quote {quote_id} for booking {booking_id}")
+        if now >= quote.expires_at:
+            raise Gone("the cancellation quote expired; ask for a new one")
+        actor = f"customer:{booking.customer_id}"
+        refunds = booking.refunds
+        if quote.refund is not None and quote.refund.amount > 0:
+            assert booking.payment is not None
+            method = self._payments.get(booking.payment.method)
+            done = await method.refund(
+                booking.payment.provider_ref, quote.refund, reference=quote.id
+            )
+            refund = Refund(
+                self._ids.new_id(), done.amount, done.refund_ref, quote.passengers, now, "cancelled"
+            )
+            refunds = (*refunds, refund)
+        async with self._database.for_tenant(booking.tenant_id) as uow:
+            current = await uow.bookings.get(booking.id, for_update=True)
+            if current is None or current.version != booking.version:
+                raise Conflict("the booking changed meanwhile; ask for a new quote")
+            everyone = frozenset(range(len(current.travellers)))
+            if current.status in HOLDING:
+                leaving, status = everyone, BookingStatus.CANCELLED
+            else:
+                leaving = frozenset(quote.passengers)
+                if current.cancelled | leaving == everyone:
+                    status = BookingStatus.REFUNDED if refunds else BookingStatus.CANCELLED
+                else:
+                    status = BookingStatus.PARTIALLY_REFUNDED
+            after = current.moved(
+                status,
+                at=now,
+                actor=actor,
+                reason=f"cancelled {len(leaving - current.cancelled)} passenger(s)",
+                cancelled=current.cancelled | leaving,
+                refunds=refunds,
+                quote=None,
+            )
+            await self._release(uow, current, leaving)
+            if after.cancelled == everyone:
+                await self._undo_rewards(uow, current)
+            await self._replace(uow, current, after, actor)
+            await self._event(uow, EventKind.BOOKING_CANCELLED, after)
+            if refunds != booking.refunds:
+                await self._event(uow, EventKind.BOOKING_REFUNDED, after)
+            await uow.commit()
+        return attrs.evolve(after, version=after.version + 1)
+
+    # -- expiring --------------------------------------------------------------------------
+
+    async def expire(self, tenant_id: str, booking_id: str) -> Booking | None:
+        """Release a hold whose time ran out; None if it is not (or no longer) due."""
+        now = self._clock.now()
+        async with self._database.for_tenant(tenant_id) as uow:
+            booking = await uow.bookings.get(booking_id, for_update=True)
+            if booking is None or not booking.hold_lapsed(now):
+                return None
+            expired = booking.moved(
+                BookingStatus.EXPIRED, at=now, actor="worker", reason="the hold ran out unpaid"
+            )
+            await self._release(uow, booking, frozenset(range(len(booking.travellers))))
+            await self._undo_rewards(uow, booking)
+            await self._replace(uow, booking, expired, "worker")
+            await self._event(uow, EventKind.HOLD_EXPIRED, expired)
+            await uow.commit()
+        return attrs.evolve(expired, version=expired.version + 1)
+
+    async def expire_due(self, limit: int = 100) -> int:
+        """Release every tenant's lapsed holds (up to ``limit``): how many were released."""
+        async with self._database.platform() as platform:
+            due = await platform.lapsed_holds.due(self._clock.now(), limit)
+        released = 0
+        for tenant_id, booking_id in due:
+            if await self.expire(tenant_id, booking_id) is not None:
+                released += 1
+        return released
+
+    # -- shared steps ----------------------------------------------------------------------
+
+    async def _release(
+        self, uow: TenantUnitOfWork, booking: Booking, passengers: frozenset[int]
+    ) -> None:
+        """Give back the seats and seat numbers of these (not yet cancelled) passengers."""
+        leaving = passengers - booking.cancelled
+        seated = booking.seated_among(leaving)
+        few = False
+        for flight_id in booking.flight_ids:
+            if seated:
+                left = await uow.seats.give_back(flight_id, booking.cabin, seated)
+                few = few or left - seated <= FEW_SEATS
+        for choice in booking.seats:
+            if choice.passenger in leaving:
+                await uow.seats.unassign(choice.flight_id, choice.seat, booking.id)
+        if few:
+            await uow.seats.seats_changed()
+
+    async def _undo_rewards(self, uow: TenantUnitOfWork, booking: Booking) -> None:
+        for code in booking.price.coupons:
+            await uow.coupons.release(code, booking.id)
+        await self._loyalty.reverse_in(uow, booking.customer_id, booking.id)
+
+    async def _store(self, booking: Booking, actor: str) -> Booking:
+        async with self._database.for_tenant(booking.tenant_id) as uow:
+            current = await uow.bookings.get(booking.id, for_update=True)
+            if current is None or current.version != booking.version:
+                raise Conflict(f"booking {booking.id} changed meanwhile; read it again")
+            await self._replace(uow, current, booking, actor)
+            await uow.commit()
+        return attrs.evolve(booking, version=booking.version + 1)
+
+    async def _replace(
+        self, uow: TenantUnitOfWork, before: Booking, after: Booking, actor: str
+    ) -> None:
+        if not await uow.bookings.replace(attrs.evolve(after, version=before.version)):
+            raise Conflict(f"booking {before.id} changed meanwhile; read it again")
+        if after.status is not before.status:
+            await self._audit(uow, before, after, actor)
+
+    async def _audit(
+        self, uow: TenantUnitOfWork, before: Booking | None, after: Booking, actor: str
+    ) -> None:
+        change = after.lifecycle.changes[-1]
+        await uow.audit.add(
+            AuditEntry(
+                id=self._ids.new_id(),
+                tenant_id=after.tenant_id,
+                subject=SUBJECT,
+                subject_id=after.id,
+                action="create" if before is None else "update",
+                actor=actor,
+                at=change.at,
+                before=None if before is None else audit_state(_summary(before)),
+                after=audit_state({**_summary(after), "reason": change.reason}),
+            )
+        )
+
+    async def _event(self, uow: TenantUnitOfWork, kind: EventKind, booking: Booking) -> None:
+        user = await uow.users.get(booking.customer_id)
+        payload = {
+            "email": "" if user is None else user.email,
+            "name": "" if user is None else user.full_name,
+            "record_locator": booking.record_locator or "",
+            "status": booking.status.value,
+            "flights": " ".join(booking.flight_ids),
+            "departs_at": booking.departs_at.isoformat(),
+            "total": str(booking.price.total),
+        }
+        if booking.refunds:
+            payload["refunded"] = str(booking.refunded)
+        await uow.outbox.add(
+            OutboxEvent(
+                id=self._ids.new_id(),
+                tenant_id=booking.tenant_id,
+                kind=kind,
+                subject_id=booking.id,
+                payload=payload,
+                created_at=self._clock.now(),
+            )
+        )
+
+    async def _tenant(self, tenant_id: str) -> Tenant:
+        async with self._database.platform() as platform:
+            tenant = await platform.tenants.get(tenant_id)
+        if tenant is None:
+            raise NotFound(f"no tenant {tenant_id}")
+        return tenant
+
+    async def _flights(self, flight_ids: Sequence[str]) -> list[Flight]:
+        flights = []
+        for flight_id in flight_ids:
+            flight = await self._inventory.flight(flight_id)
+            if flight is None or flight.status is FlightStatus.CANCELLED:
+                raise Conflict(f"flight {flight_id} is no longer sold")
+            flights.append(flight)
+        return flights
+
+    @staticmethod
+    def _chosen(booking: Booking, passengers: Sequence[int] | None) -> tuple[int, ...]:
+        everyone = range(len(booking.travellers))
+        chosen = tuple(sorted(set(everyone if passengers is None else passengers)))
+        for p in chosen:
+            if p not in everyone:
+                raise InvalidInput("passengers", f"there is no passenger {p}")
+            if p in booking.cancelled:
+                raise InvalidInput("passengers", f"passenger {p} is cancelled already")
+        if not chosen:
+            raise InvalidInput("passengers", "choose at least one passenger")
+        return chosen
+
+
+def offer_origin(flights: Sequence[Flight]) -> str:
+    """Where the trip starts."""
+    return flights[0].origin
+
+
+def _customer(buyer: Buyer) -> str:
+    if buyer.customer_id is None:
+        raise AuthenticationFailed("sign in to book: bookings belong to a registered customer")
+    return buyer.customer_id
+
+
+def _margin(offer: Offer) -> Money:
+    """The offer's margin in its own currency (each line's share of its total)."""
+    total = offer.total * 0
+    for line in offer.lines:
+        cost = line.base_fare + line.taxes + line.margin
+        if cost.amount > 0 and line.margin.amount > 0:
+            total = total + line.total * (line.margin.amount / cost.amount)
+    return total
+
+
+def _check_extras(booking: Booking, flights: Sequence[Flight]) -> None:
+    """Seats and bags name real passengers, flights and seats, once each."""
+    count = len(booking.travellers)
+    by_id = {flight.id: flight for flight in flights}
+    seen: set[tuple[int, str]] = set()
+    numbers: set[tuple[str, str]] = set()
+    for n, choice in enumerate(booking.seats):
+        field = f"seats[{n}]"
+        if not 0 <= choice.passenger < count:
+            raise InvalidInput(field, f"there is no passenger {choice.passenger}")
+        flight = by_id.get(choice.flight_id)
+        if flight is None:
+            raise InvalidInput(field, f"flight {choice.flight_id} is not in this offer")
+        if booking.is_infant(booking.travellers[choice.passenger]):
+            raise InvalidInput(field, "an infant travels on an adult's lap, without a seat")
+        if (choice.passenger, choice.flight_id) in seen:
+            raise InvalidInput(field, "one seat per passenger and flight")
+        if (choice.flight_id, choice.seat) in numbers:
+            raise InvalidInput(field, f"seat {choice.seat} is chosen twice")
+        cabin_map = next(
+            (m for m in seat_maps(flight, frozenset()) if m.cabin_class is booking.cabin), None
+        )
+        designators = (
+            set()
+            if cabin_map is None
+            else {seat.designator for row in cabin_map.rows for seat in row.seats}
+        )
+        if choice.seat not in designators:
+            raise InvalidInput(field, f"there is no {booking.cabin} seat {choice.seat}")
+        seen.add((choice.passenger, choice.flight_id))
+        numbers.add((choice.flight_id, choice.seat))
+    bagged: set[tuple[int, str]] = set()
+    for n, bag in enumerate(booking.bags):
+        field = f"bags[{n}]"
+        if not 0 <= bag.passenger < count:
+            raise InvalidInput(field, f"there is no passenger {bag.passenger}")
+        if bag.flight_id not in by_id:
+            raise InvalidInput(field, f"flight {bag.flight_id} is not in this offer")
+        if not 0 <= bag.bags <= MAX_BAGS:
+            raise InvalidInput(field, f"0 to {MAX_BAGS} extra bags")
+        if (bag.passenger, bag.flight_id) in bagged:
+            raise InvalidInput(field, "one bag line per passenger and flight")
+        bagged.add((bag.passenger, bag.flight_id))
+
+
+def _summary(booking: Booking) -> dict[str, Any]:
+    return {
+        "status": booking.status.value,
+        "total": str(booking.price.total),
+        "record_locator": booking.record_locator,
+        "cancelled": sorted(booking.cancelled),
+        "refunded": None if booking.refunded is None else str(booking.refunded),
+    }
