@@ -20,7 +20,14 @@ from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
 from adapters.security.argon2_hasher import Argon2PasswordHasher
 from adapters.security.jwt_access_tokens import JwtAccessTokens
 from adapters.security.oidc_verifier import OidcTokenVerifier
-from entrypoints.bootstrap import InventoryParts, PricingParts, build_inventory, build_pricing
+from entrypoints.bootstrap import (
+    BookingParts,
+    InventoryParts,
+    PricingParts,
+    build_bookings,
+    build_inventory,
+    build_pricing,
+)
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from funflights_core.accounts import AccountService
@@ -115,7 +122,29 @@ def fake_container(
             clock=clock,
         ),
     )
+    register_fake_bookings(container, clock)
     return container
+
+
+PAYMENTS_SECRET = "test-payments-secret-" * 2
+
+
+def register_fake_bookings(container: punq.Container, clock: Clock) -> None:
+    """Bookings over the container's fakes (its database sells the inventory's seats)."""
+    database: InMemoryDatabase = container.resolve(InMemoryDatabase)
+    inventory: InventoryParts = container.resolve(InventoryParts)
+    database.inventory = inventory.flights
+    container.register(
+        BookingParts,
+        instance=build_bookings(
+            Settings(payments_secret=PAYMENTS_SECRET),
+            database=database,
+            inventory=inventory,
+            pricing=container.resolve(PricingParts),
+            clock=clock,
+            mailer=container.resolve(InMemoryMailer),
+        ),
+    )
 
 
 def register_fake_identity(

@@ -25,12 +25,15 @@ from adapters.fx.ecb_bundled_rates import EcbBundledRates
 from adapters.fx.fixed_rates import FixedRates
 from adapters.fx.http_rates import HttpRates
 from adapters.identity.ids import UuidIds
+from adapters.identity.log_mailer import LogMailer
 from adapters.identity.mailers import MailFolder
 from adapters.identity.pyotp_totp import PyotpTotp
+from adapters.identity.smtp_mailer import SmtpMailer
 from adapters.inventory.cached_inventory import CachedInventory
 from adapters.money.babel_currencies import BabelCurrencies
 from adapters.page_stores.in_memory_page_store import InMemoryPageStore
 from adapters.page_stores.redis_page_store import RedisPageStore
+from adapters.payments.registry import PaymentMethods, sandbox_methods
 from adapters.persistence.engine import create_engine
 from adapters.persistence.sql_flights import SqlFlights
 from adapters.persistence.sql_unit_of_work import SqlUnitOfWorkFactory
@@ -55,6 +58,7 @@ from funflights_core.airline import ReferenceData
 from funflights_core.airport import AirportDirectory
 from funflights_core.api_keys import ApiKeyService
 from funflights_core.attempt_counter import AttemptCounter
+from funflights_core.bookings import BookingService
 from funflights_core.circuit_breaker import CircuitBreaker
 from funflights_core.clock import Clock
 from funflights_core.coupons import CouponService
@@ -63,15 +67,19 @@ from funflights_core.exchange import CurrencyExchange, RateSource
 from funflights_core.flight_admin import FlightAdmin
 from funflights_core.flight_search import FlightSearch, Ranked
 from funflights_core.flight_store import Inventory
+from funflights_core.idempotent_requests import IdempotentRequests
 from funflights_core.identity import IdentityService
 from funflights_core.identity_policy import IdentityPolicy
 from funflights_core.loyalty_accounts import LoyaltyService
+from funflights_core.mailer import Mailer
 from funflights_core.margin_books import MarginBooks
 from funflights_core.margin_rule_admin import MarginRuleAdmin
-from funflights_core.money import CurrencyCatalogue
+from funflights_core.money import CurrencyCatalogue, Money
 from funflights_core.offers import OfferService
+from funflights_core.outbox_delivery import OutboxDelivery
 from funflights_core.page_store import PageStore
 from funflights_core.price_quotes import QuoteService
+from funflights_core.refund_policy import RefundPolicy, policy_of
 from funflights_core.route_catalogue import ProviderSource, RouteCatalogue
 from funflights_core.route_provider import ProviderProfile, RouteProvider
 from funflights_core.search_cache import InventoryVersions, SearchCache
@@ -365,6 +373,109 @@ def build_inventory(
 
 
 @attrs.frozen
+class BookingParts:
+    """Bookings, the payment methods they use, idempotency keys, and the outbox's delivery."""
+
+    bookings: BookingService
+    payments: PaymentMethods
+    idempotency: IdempotentRequests
+    delivery: OutboxDelivery
+
+
+def refund_policy(settings: Settings) -> RefundPolicy:
+    """FUNFLIGHTS_REFUND_TIERS, 'hours:percent:fee ...', as a refund policy."""
+    tiers = []
+    for word in settings.refund_tiers.replace(",", " ").split():
+        parts = word.split(":")
+        try:
+            hours, percent, fee = float(parts[0]), Decimal(parts[1]), Decimal(parts[2])
+        except (IndexError, ValueError, ArithmeticError):
+            raise SettingsError(
+                f"FUNFLIGHTS_REFUND_TIERS: {word!r} is not hours:percent:fee"
+            ) from None
+        tiers.append((hours, percent, fee))
+    try:
+        return policy_of(tiers)
+    except Exception as exc:
+        raise SettingsError(f"FUNFLIGHTS_REFUND_TIERS: {exc}") from None
+
+
+def bag_fee(settings: Settings) -> tuple[Decimal, str]:
+    """FUNFLIGHTS_BAG_FEE, 'amount currency'."""
+    amount, _, code = settings.bag_fee.strip().partition(" ")
+    try:
+        value = Decimal(amount)
+    except ArithmeticError:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0 or len(code.strip()) != 3:
+        raise SettingsError(f"FUNFLIGHTS_BAG_FEE: {settings.bag_fee!r} is not 'amount CUR'")
+    return value, code.strip().upper()
+
+
+def trip_mailer(settings: Settings) -> Mailer:
+    """SMTP when a server is configured, else the log (what `make run` uses)."""
+    if not settings.smtp_host:
+        return LogMailer()
+    password = settings.smtp_password
+    return SmtpMailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        sender=settings.smtp_sender,
+        username=settings.smtp_username,
+        password=None if password is None else password.get_secret_value(),
+        starttls=settings.smtp_starttls,
+    )
+
+
+def build_bookings(
+    settings: Settings,
+    *,
+    database: UnitOfWorkFactory,
+    inventory: InventoryParts,
+    pricing: PricingParts,
+    clock: Clock,
+    mailer: Mailer,
+) -> BookingParts:
+    """Bookings over the database, paid through the sandbox payment methods."""
+    secret = settings.payments_secret
+    if secret is None:
+        _log.info("FUNFLIGHTS_PAYMENTS_SECRET is not set: this process signs payments alone")
+    exchange = pricing.exchange
+    usd = Money(Decimal(settings.sandbox_btc_usd), exchange.currency("USD"))
+
+    async def btc_price(code: str) -> Decimal:
+        if code.upper() == "USD":
+            return usd.amount
+        return (await exchange.convert(usd, code)).converted.amount
+
+    payments = sandbox_methods(
+        secrets.token_urlsafe(32) if secret is None else secret.get_secret_value(),
+        clock,
+        btc_price,
+    )
+    bookings = BookingService(
+        database=database,
+        offers=inventory.offers,
+        inventory=inventory.flights,
+        exchange=exchange,
+        payments=payments,
+        coupons=pricing.coupons,
+        loyalty=pricing.loyalty,
+        clock=clock,
+        ids=UuidIds(),
+        hold_for=timedelta(seconds=settings.hold_s),
+        refund_policy=refund_policy(settings),
+        bag_fee=bag_fee(settings),
+    )
+    return BookingParts(
+        bookings=bookings,
+        payments=payments,
+        idempotency=IdempotentRequests(database=database, clock=clock),
+        delivery=OutboxDelivery(database=database, mailer=mailer, clock=clock),
+    )
+
+
+@attrs.frozen
 class PricingParts:
     """The pricing services, built together over one database."""
 
@@ -489,6 +600,17 @@ def bootstrap(
             cache_entries=settings.search_cache_entries,
             cache_s=settings.search_cache_s,
             pages=page_store(settings, clock),
+        ),
+    )
+    container.register(
+        BookingParts,
+        instance=build_bookings(
+            settings,
+            database=parts.database,
+            inventory=container.resolve(InventoryParts),
+            pricing=pricing,
+            clock=clock,
+            mailer=trip_mailer(settings),
         ),
     )
     return container

@@ -122,6 +122,43 @@ class Settings(BaseSettings):
     offer_ttl_s: int = Field(
         1200, ge=60, le=86_400, description="How long an offer holds its price (20 minutes)."
     )
+    hold_s: int = Field(
+        900, ge=60, le=86_400, description="How long a booking holds its seats unpaid (15 minutes)."
+    )
+    refund_tiers: str = Field(
+        "168:100:0 24:50:0",
+        description="Refund rules, 'hours:percent:fee' per tier (fee per passenger, in the "
+        "booking's currency): the default gives all back more than 7 days out, half from 24 "
+        "hours, nothing inside.",
+    )
+    bag_fee: str = Field(
+        "40 EUR",
+        description="One extra checked bag on one flight ('amount currency'), converted to "
+        "the booking's currency.",
+    )
+    payments_secret: SecretStr | None = Field(
+        None,
+        description="Key (at least 32 bytes) signing the sandbox payment references and "
+        "webhooks. Every process must share it; without it each process makes its own.",
+    )
+    sandbox_btc_usd: str = Field(
+        "90000", description="What one bitcoin costs in US dollars in the Bitcoin sandbox."
+    )
+    smtp_host: str | None = Field(
+        None,
+        description="The SMTP server the worker sends trip emails through; without it, "
+        "emails are logged.",
+    )
+    smtp_port: int = Field(587, ge=1, le=65_535, description="The SMTP server's port.")
+    smtp_username: str | None = Field(None, description="SMTP user name, if it asks for one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_sender: str = Field(
+        "FunWithFlights <no-reply@funflights.example>", description="The From of trip emails."
+    )
+    worker_interval_s: float = Field(
+        1.0, gt=0, le=3600, description="How often `funflights worker` looks for work when idle."
+    )
     margin_rules_poll_s: float = Field(
         0.25,
         gt=0,

@@ -414,9 +414,11 @@ class BookingService:
             result = await method.capture(result.provider_ref, payment.amount)
         if result.state is not PaymentState.CAPTURED:
             return await self._store(attrs.evolve(booking, payment=recorded), actor)
-        return await self._confirm(
-            booking, attrs.evolve(recorded, state=PaymentState.CAPTURED, action=None), actor
+        # Providers may name the captured payment anew: refunds must name that one.
+        captured = attrs.evolve(
+            recorded, provider_ref=result.provider_ref, state=PaymentState.CAPTURED, action=None
         )
+        return await self._confirm(booking, captured, actor)
 
     async def _confirm(self, booking: Booking, payment: Payment, actor: str) -> Booking:
         """Record the captured payment, issue locator and tickets, earn points."""
@@ -506,10 +508,11 @@ class BookingService:
         self, booking: Booking, event: PaymentEvent, method: PaymentMethod, actor: str
     ) -> str:
         payment = booking.payment
+        # The callback names the booking; a provider may name the payment anew as it moves.
         waiting = (
             booking.status is BookingStatus.AWAITING_PAYMENT
             and payment is not None
-            and payment.provider_ref == event.provider_ref
+            and payment.method == method.name
         )
         if event.kind is WebhookKind.PAID:
             arrived = event.amount
@@ -524,7 +527,9 @@ class BookingService:
                 reason = f"underpaid: {arrived} of {payment.amount}"
                 await self._back_to_held(booking, actor, reason)
                 return "refunded: underpaid"
-            paid = attrs.evolve(payment, state=PaymentState.CAPTURED, action=None)
+            paid = attrs.evolve(
+                payment, provider_ref=event.provider_ref, state=PaymentState.CAPTURED, action=None
+            )
             await self._confirm(booking, paid, actor)
             return "confirmed"
         if not waiting:

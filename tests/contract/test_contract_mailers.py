@@ -33,8 +33,7 @@ class TestInMemoryMailer(MailerContract):
 
         async def read() -> list[Delivered]:
             return [
-                Delivered(e.tenant_id, e.to, e.subject, e.body, e.message_id)
-                for e in mailer.sent
+                Delivered(e.tenant_id, e.to, e.subject, e.body, e.message_id) for e in mailer.sent
             ]
 
         return read

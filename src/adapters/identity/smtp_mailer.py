@@ -106,11 +106,11 @@ class SmtpMailer:
             await client.connect()
             await client.send_message(message, sender=self._envelope_sender, recipients=[email.to])
             accepted = True
-        except aiosmtplib.SMTPAuthenticationError as exc:
-            # Not chained: the server's reply to AUTH is the one place a careless server
-            # could echo the credentials, and a chained traceback would carry it to a log.
-            raise self._failure(exc) from None
         except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
+            # A reply to AUTH (or any reply that echoes the password) is not chained: the
+            # failure's own text is redacted, but a logged traceback would show the cause.
+            if isinstance(exc, aiosmtplib.SMTPAuthenticationError) or self._echoes_secret(exc):
+                raise self._failure(exc) from None
             raise self._failure(exc) from exc
         finally:
             if not accepted:
@@ -176,6 +176,10 @@ class SmtpMailer:
             # connection they may be fixed on the server's side without any change here.
             return DeliveryFailed(self._redact(f"{where}: {exc}"))
         return DeliveryFailed(self._redact(f"cannot send to {where}: {exc}"), permanent=True)
+
+    def _echoes_secret(self, exc: Exception) -> bool:
+        text = repr(exc.args)
+        return self._redact(text) != text
 
     def _redact(self, text: str) -> str:
         if not self._password:

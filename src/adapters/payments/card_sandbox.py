@@ -64,9 +64,8 @@ class CardSandbox:
         )
         if len(details.get("holder", "").strip()) > MAX_HOLDER_CHARS:
             raise InvalidInput("card.holder", f"at most {MAX_HOLDER_CHARS} characters")
-        open_payment = self._ledger.open
         if card.number in DECLINING_NUMBERS:
-            payment = open_payment(
+            payment = self._ledger.open(
                 request,
                 PaymentState.DECLINED,
                 summary=card.masked,
@@ -74,7 +73,7 @@ class CardSandbox:
             )
         elif card.number == THREE_D_SECURE_NUMBER:
             challenge = f"3ds_{secrets.token_hex(8)}"
-            payment = open_payment(
+            payment = self._ledger.open(
                 request,
                 PaymentState.ACTION_REQUIRED,
                 summary=card.masked,
@@ -82,7 +81,7 @@ class CardSandbox:
                 data={"challenge": challenge},
             )
         else:
-            payment = open_payment(request, PaymentState.AUTHORIZED, summary=card.masked)
+            payment = self._ledger.open(request, PaymentState.AUTHORIZED, summary=card.masked)
         return self._ledger.result(payment)
 
     async def resume(self, provider_ref: str, response: Mapping[str, str]) -> PaymentResult:
@@ -108,7 +107,7 @@ class CardSandbox:
         return self._ledger.capture(provider_ref, amount)
 
     async def refund(self, provider_ref: str, amount: Money, *, reference: str) -> RefundResult:
-        """Refund up to the captured amount; the same ``reference`` gives the same refund."""
+        """Refund up to the payment's amount; the same ``reference`` gives the same refund."""
         return self._ledger.refund(provider_ref, amount, reference=reference)
 
     def webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:

@@ -5,9 +5,11 @@ JSON (base64url) with an HMAC-SHA256 over it, so any process holding the secret 
 capture or refund the payment, and a ref changed by anyone else is refused. A ref is signed,
 not encrypted: nothing goes in it that the payer may not see (never a card number or CVC).
 
-A payment's ref changes as the payment moves on (authorised, then captured): keep the latest.
-Since nothing is remembered, a sandbox cannot add up partial refunds across calls: each refund
-is bounded by the captured amount, and the booking's own ledger bounds their total.
+A ref changes only when the payer acts (``resume`` answers with a new one); capture, refunds
+and webhooks then name that same ref, so it is the payment's id from there on. Since nothing is
+remembered, a sandbox cannot tell a captured payment from an authorised one, nor add up refunds
+across calls: each refund is bounded by the authorised amount, and the booking's own ledger
+bounds their total by what it captured.
 """
 
 from __future__ import annotations
@@ -73,7 +75,6 @@ class SandboxPayment(msgspec.Struct, frozen=True, omit_defaults=True):
     currency: str
     minor_units: int
     cash_increment: str | None = None
-    captured: str | None = None
     summary: str = ""
     decline_reason: str | None = None
     action: StoredAction | None = None
@@ -88,12 +89,6 @@ class SandboxPayment(msgspec.Struct, frozen=True, omit_defaults=True):
     def due(self) -> Money:
         """The amount asked for."""
         return Money(Decimal(self.amount), self.currency_of())
-
-    def taken(self) -> Money | None:
-        """The amount captured (or, for an invoice, received), if any."""
-        if self.captured is None:
-            return None
-        return Money(Decimal(self.captured), self.currency_of())
 
 
 def _b64(raw: bytes) -> str:
@@ -191,8 +186,8 @@ class SandboxLedger:
         data: Mapping[str, str] | None = None,
     ) -> SandboxPayment:
         """A new payment for ``request`` after checking its reference and amount."""
-        reference = request.reference.strip()
-        if not reference or len(reference) > MAX_REFERENCE_CHARS:
+        reference = request.reference
+        if not reference.strip() or len(reference) > MAX_REFERENCE_CHARS:
             raise InvalidInput("reference", f"1 to {MAX_REFERENCE_CHARS} characters")
         check_amount(request.amount)
         currency = request.amount.currency
@@ -215,13 +210,13 @@ class SandboxLedger:
         """The payment a ref carries, or ``InvalidInput("provider_ref")``."""
         return self.refs.read(provider_ref)
 
-    def result(self, payment: SandboxPayment) -> PaymentResult:
-        """The payment as a port result, with a fresh ref carrying its state."""
+    def result(self, payment: SandboxPayment, provider_ref: str | None = None) -> PaymentResult:
+        """The payment as a port result, under ``provider_ref`` or a new ref carrying its state."""
         action = payment.action
         return PaymentResult(
             state=payment.state,
-            provider_ref=self.refs.issue(payment),
-            amount=payment.taken() or payment.due(),
+            provider_ref=provider_ref or self.refs.issue(payment),
+            amount=payment.due(),
             action=None if action is None else NextAction(action.kind, action.url, action.data),
             decline_reason=payment.decline_reason,
             summary=payment.summary,
@@ -232,33 +227,31 @@ class SandboxLedger:
         payment = self.read(provider_ref)
         _same_currency(payment, amount)
         check_amount(amount)
-        if payment.state in (PaymentState.ACTION_REQUIRED, PaymentState.DECLINED):
-            # Nothing to take (yet, or ever): the result says what is still needed.
-            return self.result(payment)
-        taken = payment.taken()
-        if taken is not None:
-            if amount == taken:
-                return self.result(payment)  # a retried capture changes nothing
-            raise InvalidInput("amount", f"the payment was already captured for {taken}")
         if amount > payment.due():
             raise InvalidInput("amount", f"at most the {payment.due()} authorised")
-        captured = msgspec.structs.replace(
-            payment, state=PaymentState.CAPTURED, captured=str(amount.amount)
-        )
-        return self.result(captured)
+        if payment.state is not PaymentState.AUTHORIZED:
+            # Nothing to take (yet, or ever): the answer says what is still needed.
+            return self.result(payment, provider_ref)
+        # The ref stays as it is: the payment's id does not change when it is captured.
+        return PaymentResult(PaymentState.CAPTURED, provider_ref, amount, summary=payment.summary)
 
-    def refund(self, provider_ref: str, amount: Money, *, reference: str) -> RefundResult:
-        """Give back up to the captured amount; one ``reference`` always gets one refund ref."""
+    def refund(
+        self, provider_ref: str, amount: Money, *, reference: str, pending_ok: bool = False
+    ) -> RefundResult:
+        """Give back up to the authorised amount; one ``reference`` always gets one refund ref.
+
+        ``pending_ok`` is for methods whose money arrives with no call (a Bitcoin invoice): a
+        payment still waiting for the payer may have been paid all the same.
+        """
         payment = self.read(provider_ref)
-        taken = payment.taken()
-        if payment.state is not PaymentState.CAPTURED or taken is None:
-            raise InvalidInput(
-                "provider_ref", f"only a captured payment is refunded; this one is {payment.state}"
-            )
+        if payment.state is PaymentState.DECLINED:
+            raise InvalidInput("provider_ref", "a declined payment took no money to refund")
+        if payment.state is PaymentState.ACTION_REQUIRED and not pending_ok:
+            raise InvalidInput("provider_ref", "the payment is waiting for the payer; no money yet")
         _same_currency(payment, amount)
         check_amount(amount)
-        if amount > taken:
-            raise InvalidInput("amount", f"at most the {taken} captured")
+        if amount > payment.due():
+            raise InvalidInput("amount", f"at most the {payment.due()} paid")
         if not reference.strip():
             raise InvalidInput("reference", "a refund needs a reference (it makes retries safe)")
         refund_ref = f"re_{self.refs.derive('refund', payment.id, reference)[:24]}"
@@ -274,7 +267,8 @@ class SandboxLedger:
         """The signed callback the provider would send about a payment at ``at``."""
         payment = self.read(provider_ref)
         # The same event built twice is the same event: a replay repeats its id.
-        event_id = f"evt_{self.refs.derive('event', payment.id, kind, str(unix(at)))[:24]}"
+        facts = [f"{key}={value}" for key, value in sorted((extra or {}).items())]
+        event_id = f"evt_{self.refs.derive('event', payment.id, kind, str(unix(at)), *facts)[:24]}"
         body = event_body(
             kind,
             event_id=event_id,
@@ -299,8 +293,8 @@ class SandboxLedger:
         return event, payment
 
     def event(self, body: WebhookBody, payment: SandboxPayment) -> PaymentEvent:
-        """A verified callback as the port's event."""
-        amount = None if body.type is WebhookKind.FAILED else payment.taken() or payment.due()
+        """A verified callback as the port's event (with the payment's amount unless FAILED)."""
+        amount = None if body.type is WebhookKind.FAILED else payment.due()
         return PaymentEvent(
             event_id=body.id,
             kind=body.type,

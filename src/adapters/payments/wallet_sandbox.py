@@ -184,7 +184,7 @@ class WalletSandbox:
         return self._ledger.capture(provider_ref, amount)
 
     async def refund(self, provider_ref: str, amount: Money, *, reference: str) -> RefundResult:
-        """Refund up to the captured amount; the same ``reference`` gives the same refund."""
+        """Refund up to the payment's amount; the same ``reference`` gives the same refund."""
         return self._ledger.refund(provider_ref, amount, reference=reference)
 
     def webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:

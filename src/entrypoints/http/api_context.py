@@ -12,9 +12,12 @@ from entrypoints.http.request_context import Caller, CallerResolver, TenantDirec
 from entrypoints.http.search_pages import SearchPages
 from funflights_core.accounts import AccountService
 from funflights_core.api_keys import ApiKeyService
+from funflights_core.bookings import BookingService
 from funflights_core.clock import Clock
 from funflights_core.customer_import import CustomerImporter
+from funflights_core.idempotent_requests import IdempotentRequests
 from funflights_core.identity import IdentityService
+from funflights_core.payment_method import PaymentMethodDirectory
 from funflights_core.price_quotes import Buyer
 from funflights_core.tenant_admin import TenantAdmin
 
@@ -35,6 +38,9 @@ class ApiServices:
     inventory: InventoryParts
     pages: SearchPages
     """Encoded search pages: kept here, shared, or computed."""
+    bookings: BookingService
+    bookings_payments: PaymentMethodDirectory
+    idempotency: IdempotentRequests
 
 
 @attrs.frozen

@@ -20,11 +20,12 @@ from litestar.routes import HTTPRoute
 from litestar.types import BeforeRequestHookHandler
 
 from adapters.page_stores.redis_page_store import RedisPageStore
-from entrypoints.bootstrap import InventoryParts, PricingParts
+from entrypoints.bootstrap import BookingParts, InventoryParts, PricingParts
 from entrypoints.http import identity_wire
 from entrypoints.http.api_context import ApiServices, api_context_provider
 from entrypoints.http.api_keys_controller import ApiKeysController
 from entrypoints.http.auth_controller import AuthController
+from entrypoints.http.bookings_controller import BookingsController
 from entrypoints.http.coupons_controller import CouponsController
 from entrypoints.http.demo_feeds_controller import demo_feed
 from entrypoints.http.flights_admin_controller import (
@@ -41,6 +42,7 @@ from entrypoints.http.health_controller import health, ready
 from entrypoints.http.imports_controller import ImportsController
 from entrypoints.http.margin_rules_controller import MarginRulesController
 from entrypoints.http.offers_controller import OfferIn, OffersController
+from entrypoints.http.payments_controller import PaymentsController
 from entrypoints.http.pricing_controller import PricingController
 from entrypoints.http.pricing_wire import (
     CouponIn,
@@ -180,6 +182,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
     tenants = TenantDirectory(database)
     clock: Clock = container.resolve(Clock)
     inventory: InventoryParts = container.resolve(InventoryParts)
+    booking_parts: BookingParts = container.resolve(BookingParts)
     services = ApiServices(
         identity=identity,
         accounts=container.resolve(AccountService),
@@ -201,6 +204,9 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
             ),
             shared=inventory.pages,
         ),
+        bookings=booking_parts.bookings,
+        bookings_payments=booking_parts.payments,
+        idempotency=booking_parts.idempotency,
     )
 
     route_pages = RoutePages(catalogue)
@@ -286,6 +292,8 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         FlightsController,
         OffersController,
         FlightsAdminController,
+        BookingsController,
+        PaymentsController,
     ]
     if settings.demo:
         handlers.append(demo_feed)
@@ -296,6 +304,8 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
         dependencies={
             "route_pages": Provide(provide_route_pages, sync_to_thread=False),
             "api": Provide(api_context_provider(services)),
+            # For callers that are not customers (payment providers' callbacks).
+            "services": Provide(lambda: services, sync_to_thread=False),
         },
         before_request=_before_request_hook(services.resolver),
         exception_handlers=EXCEPTION_HANDLERS,

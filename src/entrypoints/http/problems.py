@@ -25,6 +25,9 @@ from funflights_core.errors import (
     RateUnavailable,
     TooManyAttempts,
 )
+from funflights_core.bookings import PriceChanged
+from funflights_core.idempotency import KeyInUse
+from funflights_core.payment_method import ForgedWebhook, PaymentDeclined
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "urn:funflights:problem:"
@@ -41,6 +44,10 @@ class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
     detail: str | None = None
     instance: str | None = None
     invalid_params: list[dict[str, str]] | None = msgspec.field(default=None, name="invalid-params")
+    old_total: dict[str, str] | None = None
+    """A changed price (409 price-changed): what it was."""
+    new_total: dict[str, str] | None = None
+    """A changed price: what it is now."""
 
 
 class ProblemError(Exception):
@@ -178,7 +185,44 @@ def _on_gone(request: Request[Any, Any, Any], exc: Gone) -> Response[Problem]:
 
 
 def _on_conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Problem]:
+    if isinstance(exc, KeyInUse):
+        return problem_response(
+            request,
+            status=409,
+            kind="idempotency-key-in-use",
+            title="Request in progress",
+            detail=str(exc),
+            headers={"Retry-After": "1"},
+        )
+    if isinstance(exc, PriceChanged):
+        response = problem_response(
+            request, status=409, kind="price-changed", title="Price changed", detail=str(exc)
+        )
+        response.content = msgspec.structs.replace(
+            response.content,
+            old_total=_money(exc.old),
+            new_total=_money(exc.new),
+        )
+        return response
     return problem_response(request, status=409, kind="conflict", title="Conflict", detail=str(exc))
+
+
+def _money(money: Any) -> dict[str, str]:
+    rounded = money.rounded()
+    return {"amount": str(rounded.amount), "currency": rounded.currency.code}
+
+
+def _on_declined(request: Request[Any, Any, Any], exc: PaymentDeclined) -> Response[Problem]:
+    return problem_response(
+        request, status=402, kind="payment-declined", title="Payment declined", detail=str(exc)
+    )
+
+
+def _on_forged(request: Request[Any, Any, Any], exc: ForgedWebhook) -> Response[Problem]:
+    _log.warning("refused a payment webhook on %s: %s", request.url.path, exc)
+    return problem_response(
+        request, status=400, kind="forged-webhook", title="Webhook refused", detail=str(exc)
+    )
 
 
 def _on_throttled(request: Request[Any, Any, Any], exc: TooManyAttempts) -> Response[Problem]:
@@ -252,6 +296,8 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     NotFound: _on_not_found,
     Gone: _on_gone,
     Conflict: _on_conflict,
+    PaymentDeclined: _on_declined,
+    ForgedWebhook: _on_forged,
     TooManyAttempts: _on_throttled,
     RateUnavailable: _on_rates_unavailable,
     CurrencyMismatch: _on_currency_mismatch,
@@ -262,12 +308,14 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
 
 
 _DESCRIPTIONS = {
-    400: "Unknown query parameter, or a parameter with an invalid value (each one named).",
+    400: "Unknown query parameter, or a parameter with an invalid value (each one named); "
+    "or a webhook whose signature does not verify.",
     401: "Missing, wrong or expired credentials (type says which: authentication-failed, "
     "invalid-token, mfa-required).",
     403: "Authenticated, but not allowed to do this.",
     404: "No such resource.",
     409: "Conflicts with what exists.",
+    402: "The payment was declined: nothing was charged.",
     410: "No longer usable (an expired offer): start again.",
     413: "The request body is too large.",
     415: "The body's media type is not one this endpoint reads.",

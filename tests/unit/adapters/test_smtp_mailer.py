@@ -231,6 +231,8 @@ async def test_the_password_is_redacted_from_a_server_that_echoes_it(
 
     assert PASSWORD not in str(failed.value)
     assert "[redacted]" in str(failed.value)
+    assert failed.value.__cause__ is None
+    assert failed.value.permanent
 
 
 # --- TLS ---------------------------------------------------------------------------------------

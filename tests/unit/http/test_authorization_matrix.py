@@ -181,6 +181,49 @@ ENDPOINTS = {
     "get-flight": Endpoint(
         "GET", "/api/v1/flights/BA1-LHR-20261224", template="/api/v1/flights/{flight_id}"
     ),
+    "hold": Endpoint(
+        "POST",
+        "/api/v1/bookings",
+        {
+            "offer_id": "nope",
+            "travellers": [{"given_names": "A", "family_name": "B", "born": "1990-01-01"}],
+        },
+    ),
+    "trips": Endpoint("GET", "/api/v1/bookings"),
+    "get-booking": Endpoint(
+        "GET", "/api/v1/bookings/nope", template="/api/v1/bookings/{booking_id}"
+    ),
+    "pay": Endpoint(
+        "POST",
+        "/api/v1/bookings/nope/payment",
+        {"method": "card"},
+        template="/api/v1/bookings/{booking_id}/payment",
+    ),
+    "continue-payment": Endpoint(
+        "POST",
+        "/api/v1/bookings/nope/payment/continue",
+        {"response": {"result": "pass"}},
+        template="/api/v1/bookings/{booking_id}/payment/continue",
+    ),
+    "cancellation-quote": Endpoint(
+        "POST",
+        "/api/v1/bookings/nope/cancellation-quote",
+        {},
+        template="/api/v1/bookings/{booking_id}/cancellation-quote",
+    ),
+    "cancel": Endpoint(
+        "POST",
+        "/api/v1/bookings/nope/cancellation",
+        {"quote_id": "q"},
+        template="/api/v1/bookings/{booking_id}/cancellation",
+    ),
+    "payment-methods": Endpoint("GET", "/api/v1/payments/methods"),
+    "webhook": Endpoint(
+        "POST",
+        "/api/v1/payments/webhooks/card",
+        {"id": "e-1"},
+        template="/api/v1/payments/webhooks/{method}",
+    ),
 }
 
 # Expected status per (caller, endpoint). Unlisted pairs are covered by the defaults below.
@@ -202,8 +245,20 @@ OPEN = {
     "make-offer": 422,
     "get-offer": 404,
     "price-offer": 404,
+    "payment-methods": 200,
+    "webhook": 400,
 }
 """Prices and rates: anyone, and resellers' keys with the search scope."""
+CUSTOMERS = {
+    "hold": 404,
+    "trips": 200,
+    "get-booking": 404,
+    "pay": 404,
+    "continue-payment": 404,
+    "cancellation-quote": 404,
+    "cancel": 404,
+}
+"""Bookings: any signed-in user's own (anonymous callers are told to sign in)."""
 PRICING_STAFF = {
     "list-rules": 200,
     "create-rule": 201,
@@ -243,7 +298,7 @@ KEY_ADMIN = {
     "revoke-key": 404,
     "import-acme": 200,
 }
-NO_ADMIN = {**SIGNED_IN_ONLY, **NOT_AN_ADMIN, **NOT_STAFF, **OPEN}
+NO_ADMIN = {**SIGNED_IN_ONLY, **NOT_AN_ADMIN, **NOT_STAFF, **OPEN, **CUSTOMERS}
 EXPECTED: dict[str, dict[str, int]] = {
     "anonymous": {**dict.fromkeys(ENDPOINTS, 401), **OPEN},
     "customer": NO_ADMIN,
@@ -253,6 +308,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "admin-without-second-factor": NO_ADMIN,
     "platform-admin": {
         **SIGNED_IN_ONLY,
+        **CUSTOMERS,
         **PRICING_STAFF,
         **INVENTORY_STAFF,
         **OPEN,
@@ -267,6 +323,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     },
     "acme-tenant-admin": {
         **SIGNED_IN_ONLY,
+        **CUSTOMERS,
         **PRICING_STAFF,
         **dict.fromkeys(INVENTORY_STAFF, 403),
         **OPEN,
@@ -278,8 +335,12 @@ EXPECTED: dict[str, dict[str, int]] = {
         "patch-default": 404,
         **KEY_ADMIN,
     },
-    "reseller-key": {**dict.fromkeys(ENDPOINTS, 401), **OPEN},
-    "acme-token-on-default-host": {name: 403 for name in ENDPOINTS},
+    # The key has the search scope only: booking endpoints refuse it outright.
+    "reseller-key": {**dict.fromkeys(ENDPOINTS, 401), **OPEN, **dict.fromkeys(CUSTOMERS, 403)},
+    "acme-token-on-default-host": {
+        **{name: 403 for name in ENDPOINTS},
+        "webhook": 400,  # a provider's callback: who calls does not matter, the signature does
+    },
 }
 
 

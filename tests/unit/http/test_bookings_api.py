@@ -1,0 +1,463 @@
+"""Booking over HTTP, as a customer does it: hold an offer, pay, read trips, cancel, refund."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from adapters.clocks import ManualClock
+from adapters.identity.mailers import InMemoryMailer
+from adapters.money.babel_currencies import BabelCurrencies
+from adapters.payments.bitcoin_sandbox import BitcoinSandbox
+from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
+from conftest import FLIGHTS1, fake_container
+from entrypoints.bootstrap import BookingParts, InventoryParts
+from entrypoints.http.app import create_app
+from funflights_core.flight import Cabin, CabinClass, Fare, Flight, Leg, flight_id
+from funflights_core.identity import IdentityService
+from funflights_core.money import Money
+from funflights_core.price_quotes import Buyer
+from funflights_core.role import Role
+from funflights_core.tenant_admin import TenantAdmin
+
+EUR = BabelCurrencies().currency("EUR")
+NOW = datetime(2026, 5, 1, 9, tzinfo=UTC)
+DAY = date(2026, 6, 1)
+PASSWORD = "correct horse battery"
+Client = TestClient[Litestar]
+GOOD_CARD = {"number": "4242 4242 4242 4242", "expiry": "12/30", "cvc": "123", "holder": "A L"}
+ADA = {"given_names": "Ada", "family_name": "Lovelace", "born": "1985-12-10"}
+CHARLES = {"given_names": "Charles", "family_name": "Babbage", "born": "1980-12-26"}
+
+
+def a_flight(number: str, *, seats: int = 100, fare: str = "400", day: date = DAY) -> Flight:
+    departs = datetime(day.year, day.month, day.day, 10, tzinfo=UTC)
+    return Flight(
+        id=flight_id("BA", number, "LHR", day),
+        marketing_carrier="BA",
+        flight_number=number,
+        operating_carrier="BA",
+        aircraft="320",
+        legs=(Leg("LHR", "JFK", departs, departs + timedelta(hours=8)),),
+        cabins=(Cabin(CabinClass.ECONOMY, 150, seats),),
+        fares=(Fare("p1", CabinClass.ECONOMY, Money.of(fare, EUR), Money.of(80, EUR)),),
+    )
+
+
+ROOMY = a_flight("117")
+TIGHT = a_flight("119", seats=3)
+SOON = a_flight("121", day=date(2026, 5, 4))  # three days out: a half refund
+
+
+@attrs.define
+class World:
+    client: Client
+    clock: ManualClock
+    parts: BookingParts
+    inventory: InventoryParts
+    mailer: InMemoryMailer
+    tokens: dict[str, str]
+    buyers: dict[str, Buyer]
+
+    def headers(self, who: str = "ada", **more: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}", **more}
+
+    def offer(self, flight: Flight = ROOMY, who: str = "ada", adults: int = 1) -> str:
+        made = self.client.post(
+            "/api/v1/offers",
+            headers=self.headers(who),
+            json={"flight_ids": [flight.id], "adults": adults},
+        )
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
+
+    def hold(self, who: str = "ada", **body: Any) -> Any:
+        return self.client.post("/api/v1/bookings", headers=self.headers(who), json=body)
+
+    def held(self, flight: Flight = ROOMY, who: str = "ada", **body: Any) -> Any:
+        body.setdefault("travellers", [ADA])
+        offer = self.offer(flight, who, adults=len(body["travellers"]))
+        response = self.hold(who, offer_id=offer, **body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def pay(self, booking: Any, who: str = "ada", **body: Any) -> Any:
+        body.setdefault("method", "card")
+        if body["method"] == "card":
+            body.setdefault("details", GOOD_CARD)
+        return self.client.post(
+            f"/api/v1/bookings/{booking['id']}/payment", headers=self.headers(who), json=body
+        )
+
+    def later(self, minutes: int) -> None:
+        """Move the clock on, signing in again (access tokens last 15 minutes)."""
+        self.clock.advance(minutes * 60)
+        for name in self.tokens:
+            login = self.client.post(
+                "/api/v1/auth/login", json={"email": f"{name}@example.com", "password": PASSWORD}
+            )
+            self.tokens[name] = login.json()["access_token"]
+
+    def call(self, function: Any, *args: Any) -> Any:
+        return self.client.blocking_portal.call(function, *args)
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    clock = ManualClock(NOW)
+    container = fake_container({"flights1": InMemoryRouteFeed(FLIGHTS1)}, clock=clock)
+    inventory: InventoryParts = container.resolve(InventoryParts)
+    identity: IdentityService = container.resolve(IdentityService)
+    tenants: TenantAdmin = container.resolve(TenantAdmin)
+    with TestClient(create_app(container, refresh_in_background=False)) as client:
+        portal = client.blocking_portal
+        portal.call(inventory.flights.upsert, [ROOMY, TIGHT, SOON])
+        default = portal.call(tenants.get, None, "default")
+        tokens = {}
+        buyers = {}
+        for name in ("ada", "bob"):
+            email = f"{name}@example.com"
+            user = portal.call(
+                lambda e=email: identity.add_user(
+                    default, email=e, password=PASSWORD, roles=frozenset({Role.CUSTOMER})
+                )
+            )
+            buyers[name] = Buyer(default, user.id)
+            login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+            tokens[name] = login.json()["access_token"]
+        yield World(
+            client,
+            clock,
+            container.resolve(BookingParts),
+            inventory,
+            container.resolve(InMemoryMailer),
+            tokens,
+            buyers,
+        )
+
+
+def test_hold_pay_and_confirm_with_a_seat_and_a_bag(world: World) -> None:
+    booking = world.held(
+        travellers=[ADA],
+        seats=[{"passenger": 0, "flight_id": ROOMY.id, "seat": "12A"}],
+        bags=[{"passenger": 0, "flight_id": ROOMY.id, "bags": 1}],
+    )
+    assert booking["status"] == "held"
+    assert booking["hold_expires_at"] == (NOW + timedelta(minutes=15)).isoformat().replace(
+        "+00:00", "Z"
+    )
+    price = booking["price"]
+    assert price["bag_fee"] == {"amount": "40.00", "currency": "EUR"}
+    fares = Decimal(price["fares"]["amount"])
+    assert price["total"] == {"amount": str(fares + 40), "currency": "EUR"}
+
+    paid = world.pay(booking)
+
+    assert paid.status_code == 200, paid.text
+    confirmed = paid.json()
+    assert confirmed["status"] == "confirmed"
+    assert len(confirmed["record_locator"]) == 6
+    assert confirmed["tickets"][0]["number"].startswith("999")
+    assert confirmed["payment"]["summary"] == "VISA •••• 4242"
+    assert confirmed["payment"]["amount"] == price["total"]
+    assert [c["after"] for c in confirmed["history"]] == ["held", "awaiting_payment", "confirmed"]
+    assert (
+        world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers()).json()
+        == confirmed
+    )
+    trips = world.client.get("/api/v1/bookings?when=upcoming", headers=world.headers()).json()
+    assert [t["id"] for t in trips] == [booking["id"]]
+    assert world.client.get("/api/v1/bookings?when=past", headers=world.headers()).json() == []
+    # Someone else's booking does not exist for them.
+    assert (
+        world.client.get(
+            f"/api/v1/bookings/{booking['id']}", headers=world.headers("bob")
+        ).status_code
+        == 404
+    )
+    # Points are earned on confirmation.
+    loyalty = world.client.get("/api/v1/loyalty/me", headers=world.headers()).json()
+    assert loyalty["balance"] > 0
+
+    delivered = world.call(world.parts.delivery.deliver_due)
+
+    assert delivered.delivered == 1
+    email = world.mailer.sent[-1]
+    assert email.to == "ada@example.com"
+    assert confirmed["record_locator"] in email.subject
+    again = world.call(world.parts.delivery.deliver_due)
+    assert again.handled == 0  # delivered once
+
+
+def test_a_declined_card_charges_nothing_and_keeps_the_hold(world: World) -> None:
+    booking = world.held()
+    declined = world.pay(booking, details={**GOOD_CARD, "number": "4000000000000002"})
+
+    assert declined.status_code == 402
+    assert declined.headers["content-type"] == "application/problem+json"
+    after = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers()).json()
+    assert after["status"] == "held"
+    assert after["payment"] is None
+    assert world.pay(booking).json()["status"] == "confirmed"
+
+
+def test_three_d_secure_needs_the_payer_and_can_fail(world: World) -> None:
+    booking = world.held()
+    started = world.pay(booking, details={**GOOD_CARD, "number": "4000000000003220"})
+
+    assert started.status_code == 202
+    assert started.json()["payment"]["next_action"]["kind"] == "three_d_secure"
+    url = f"/api/v1/bookings/{booking['id']}/payment/continue"
+    failed = world.client.post(url, headers=world.headers(), json={"response": {"result": "fail"}})
+    assert failed.status_code == 402
+    assert (
+        world.pay(booking, details={**GOOD_CARD, "number": "4000000000003220"}).status_code == 202
+    )
+    passed = world.client.post(url, headers=world.headers(), json={"response": {"result": "pass"}})
+    assert passed.status_code == 200, passed.text
+    assert passed.json()["status"] == "confirmed"
+
+
+def test_paying_in_another_currency_records_the_rate(world: World) -> None:
+    booking = world.held()
+    paid = world.pay(booking, currency="USD").json()
+
+    assert paid["payment"]["amount"]["currency"] == "USD"
+    rate = Decimal(paid["payment"]["rate"])
+    assert rate == Decimal("1.08")
+    total = Decimal(booking["price"]["total"]["amount"])
+    assert Decimal(paid["payment"]["amount"]["amount"]) == (total * rate).quantize(Decimal("0.01"))
+
+
+def test_bad_input_is_a_problem_and_holds_or_charges_nothing(world: World) -> None:
+    offer = world.offer()
+    cases = [
+        ({"offer_id": "nope", "travellers": [ADA]}, 404),
+        ({"offer_id": offer, "travellers": [ADA, CHARLES]}, 422),
+        ({"offer_id": offer, "travellers": [{**ADA, "born": "2030-01-01"}]}, 422),
+        ({"offer_id": offer}, 400),
+        ({"offer_id": offer, "travellers": [ADA], "coupons": ["NOSUCH"]}, 422),
+        ({"offer_id": offer, "travellers": [ADA], "redeem_points": 100}, 422),
+        (
+            {
+                "offer_id": offer,
+                "travellers": [ADA],
+                "seats": [{"passenger": 0, "flight_id": ROOMY.id, "seat": "99K"}],
+            },
+            422,
+        ),
+        (
+            {
+                "offer_id": offer,
+                "travellers": [ADA],
+                "bags": [{"passenger": 3, "flight_id": ROOMY.id, "bags": 1}],
+            },
+            422,
+        ),
+    ]
+    for body, status in cases:
+        response = world.client.post("/api/v1/bookings", headers=world.headers(), json=body)
+        assert response.status_code == status, (body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert world.client.get("/api/v1/bookings", headers=world.headers()).json() == []
+    anonymous = world.client.post("/api/v1/bookings", json={"offer_id": offer, "travellers": [ADA]})
+    assert anonymous.status_code == 401
+
+    booking = world.held()
+    for body, status in [
+        ({"method": "card", "details": {**GOOD_CARD, "number": "4242424242424241"}}, 422),
+        ({"method": "cheque"}, 422),
+        ({"method": "card", "details": GOOD_CARD, "currency": "XXX"}, 422),
+        ({"method": "card", "details": {"number": "4242424242424242"}}, 422),
+    ]:
+        response = world.pay(booking, **body)
+        assert response.status_code == status, (body, response.text)
+    after = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers()).json()
+    assert after["status"] == "held"
+    assert after["payment"] is None
+
+
+def test_a_changed_price_is_shown_before_anything_is_held(world: World) -> None:
+    offer = world.offer()
+    world.call(world.inventory.flights.upsert, [a_flight("117", fare="450")])
+
+    changed = world.hold(offer_id=offer, travellers=[ADA])
+
+    assert changed.status_code == 409
+    problem = changed.json()
+    assert problem["type"].endswith("price-changed")
+    assert Decimal(problem["new_total"]["amount"]) - Decimal(problem["old_total"]["amount"]) > 0
+    assert world.client.get("/api/v1/bookings", headers=world.headers()).json() == []
+    assert world.hold(offer_id=offer, travellers=[ADA]).status_code == 201  # at the new price
+
+
+def test_seats_cannot_be_oversold_nor_a_seat_sold_twice(world: World) -> None:
+    world.held(TIGHT, travellers=[ADA, CHARLES])
+    offer = world.offer(TIGHT, "bob", adults=2)
+    sold_out = world.hold("bob", offer_id=offer, travellers=[ADA, CHARLES])
+    assert sold_out.status_code == 409
+
+    seat = [{"passenger": 0, "flight_id": ROOMY.id, "seat": "20C"}]
+    world.held(ROOMY, seats=seat)
+    taken = world.hold("bob", offer_id=world.offer(ROOMY, "bob"), travellers=[ADA], seats=seat)
+    assert taken.status_code == 409
+    assert "20C" in taken.json()["detail"]
+
+
+def test_an_unpaid_hold_expires_and_gives_its_seats_back(world: World) -> None:
+    booking = world.held(TIGHT, travellers=[ADA, CHARLES])
+    world.later(16)
+
+    read = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers())
+
+    assert read.json()["status"] == "expired"
+    assert world.pay(booking).status_code == 410
+    # The seats are back: another party of three gets them.
+    third = {"given_names": "Grace", "family_name": "Hopper", "born": "1970-12-09"}
+    world.held(TIGHT, "bob", travellers=[ADA, CHARLES, third])
+    world.call(world.parts.delivery.deliver_due)
+    assert world.mailer.sent[-1].subject == "Your held seats were released"
+
+
+def test_the_worker_releases_lapsed_holds_without_a_read(world: World) -> None:
+    world.held(TIGHT, travellers=[ADA, CHARLES, ADA])
+    world.clock.advance(15 * 60)
+    assert world.call(world.parts.bookings.expire_due) == 1
+    assert world.call(world.parts.bookings.expire_due) == 0
+
+
+def test_cancelling_all_gives_back_by_the_rules_to_the_card(world: World) -> None:
+    booking = world.held()
+    world.pay(booking)
+    url = f"/api/v1/bookings/{booking['id']}"
+
+    quote = world.client.post(f"{url}/cancellation-quote", headers=world.headers(), json={})
+
+    assert quote.status_code == 201, quote.text
+    offered = quote.json()
+    assert offered["refund"] == booking["price"]["total"]  # more than 7 days out: all of it
+    assert offered["method"] == "card"
+    cancelled = world.client.post(
+        f"{url}/cancellation", headers=world.headers(), json={"quote_id": offered["id"]}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    after = cancelled.json()
+    assert after["status"] == "refunded"
+    assert after["refunds"][0]["amount"] == booking["price"]["total"]
+    assert world.client.get("/api/v1/loyalty/me", headers=world.headers()).json()["balance"] == 0
+    again = world.client.post(
+        f"{url}/cancellation", headers=world.headers(), json={"quote_id": offered["id"]}
+    )
+    assert again.status_code in (404, 409)
+
+
+def test_cancelling_one_passenger_close_to_departure_gives_back_half_their_share(
+    world: World,
+) -> None:
+    booking = world.held(SOON, travellers=[ADA, CHARLES])
+    world.pay(booking)
+    url = f"/api/v1/bookings/{booking['id']}"
+
+    quote = world.client.post(
+        f"{url}/cancellation-quote", headers=world.headers(), json={"passengers": [1]}
+    ).json()
+
+    total = Decimal(booking["price"]["total"]["amount"])
+    assert Decimal(quote["refund"]["amount"]) == (total / 2 / 2).quantize(Decimal("0.01"))
+    after = world.client.post(
+        f"{url}/cancellation", headers=world.headers(), json={"quote_id": quote["id"]}
+    ).json()
+    assert after["status"] == "partially_refunded"
+    assert [t["cancelled"] for t in after["travellers"]] == [False, True]
+
+
+def test_an_expired_quote_is_refused(world: World) -> None:
+    booking = world.held()
+    world.pay(booking)
+    url = f"/api/v1/bookings/{booking['id']}"
+    quote = world.client.post(f"{url}/cancellation-quote", headers=world.headers(), json={})
+    world.later(16)
+    late = world.client.post(
+        f"{url}/cancellation", headers=world.headers(), json={"quote_id": quote.json()["id"]}
+    )
+    assert late.status_code == 410
+
+
+def test_an_idempotency_key_replays_the_first_answer(world: World) -> None:
+    offer = world.offer()
+    key = {"Idempotency-Key": "hold-1"}
+    body = {"offer_id": offer, "travellers": [ADA]}
+    first = world.client.post("/api/v1/bookings", headers=world.headers(**key), json=body)
+    again = world.client.post("/api/v1/bookings", headers=world.headers(**key), json=body)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = world.client.post(
+        "/api/v1/bookings", headers=world.headers(**key), json={**body, "redeem_points": 0}
+    )
+    assert other.status_code == 422
+    assert len(world.client.get("/api/v1/bookings", headers=world.headers()).json()) == 1
+
+    pay_key = {"Idempotency-Key": "pay-1"}
+    url = f"/api/v1/bookings/{first.json()['id']}/payment"
+    paying = {"method": "card", "details": GOOD_CARD}
+    paid = world.client.post(url, headers=world.headers(**pay_key), json=paying)
+    replay = world.client.post(url, headers=world.headers(**pay_key), json=paying)
+    assert paid.status_code == replay.status_code == 200
+    assert replay.json() == paid.json()
+    # Keys belong to their caller: Bob's key of the same name is his own.
+    assert (
+        world.client.post(
+            "/api/v1/bookings", headers=world.headers("bob", **key), json=body
+        ).status_code
+        == 404
+    )  # Ada's offer is not Bob's
+
+
+def test_bitcoin_confirms_on_a_signed_callback_once(world: World) -> None:
+    booking = world.held()
+    started = world.pay(booking, method="bitcoin")
+
+    assert started.status_code == 202, started.text
+    invoice = started.json()["payment"]["next_action"]
+    assert invoice["kind"] == "pay_invoice"
+    btc = Decimal(invoice["data"]["btc_amount"])
+    bitcoin = world.parts.payments.get("bitcoin")
+    assert isinstance(bitcoin, BitcoinSandbox)
+    stored = world.call(world.parts.bookings.get, world.buyers["ada"], booking["id"])
+    headers, body = bitcoin.simulated_payment(stored.payment.provider_ref, btc, world.clock.now())
+    hook = "/api/v1/payments/webhooks/bitcoin"
+
+    forged = world.client.post(hook, headers=headers, content=body.replace(b"paid", b"PAID"))
+    assert forged.status_code == 400
+    applied = world.client.post(hook, headers=headers, content=body)
+    assert applied.status_code == 200, applied.text
+    assert applied.json() == {"result": "confirmed"}
+    replayed = world.client.post(hook, headers=headers, content=body)
+    assert replayed.json() == {"result": "ignored: already applied"}
+    after = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers()).json()
+    assert after["status"] == "confirmed"
+
+
+def test_an_underpaid_invoice_is_refunded_and_the_hold_stays(world: World) -> None:
+    booking = world.held()
+    invoice = world.pay(booking, method="bitcoin").json()["payment"]["next_action"]
+    btc = Decimal(invoice["data"]["btc_amount"]) / 2
+    bitcoin = world.parts.payments.get("bitcoin")
+    assert isinstance(bitcoin, BitcoinSandbox)
+    stored = world.call(world.parts.bookings.get, world.buyers["ada"], booking["id"])
+    headers, body = bitcoin.simulated_payment(
+        stored.payment.provider_ref, btc.quantize(Decimal("0.00000001")), world.clock.now()
+    )
+    applied = world.client.post("/api/v1/payments/webhooks/bitcoin", headers=headers, content=body)
+    assert applied.json() == {"result": "refunded: underpaid"}
+    after = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers()).json()
+    assert after["status"] == "held"
