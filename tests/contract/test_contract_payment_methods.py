@@ -131,9 +131,16 @@ class TestBitcoinSandbox(PaymentMethodContract):
         headers, body = await self.provider_calls_back(method, result, self.clock.now())
         paid = method.webhook(headers, body)
         assert paid.kind is WebhookKind.PAID
-        assert paid.amount is not None
-        assert paid.amount >= result.amount
+        assert paid.amount == result.amount
+        assert paid.provider_ref == result.provider_ref
         return paid.provider_ref
+
+    async def take(self, method: PaymentMethod, provider_ref: str, amount: Money) -> None:
+        # Stateless, the invoice's ref cannot tell that the money arrived: the PAID webhook
+        # (in payer_completes) is the capture.
+        result = await method.capture(provider_ref, amount)
+        assert result.state is PaymentState.ACTION_REQUIRED
+        assert result.provider_ref == provider_ref
 
     async def declined(self, method: PaymentMethod, amount: Money, reference: str) -> PaymentResult:
         started = await method.authorize(self.paying_request(amount, reference))

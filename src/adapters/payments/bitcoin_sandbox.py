@@ -3,14 +3,14 @@
 ``authorize`` prices the amount in BTC (rounded up to a satoshi, so paying the invoice always
 covers the amount due), derives a testnet address, and answers ``ACTION_REQUIRED`` with a
 ``pay_invoice`` action. The money then arrives, or not, on the chain: the provider reports it
-with a ``PAID`` webhook whose ``amount`` is what arrived, in the invoice's currency at the
-invoice's rate, rounded down to a minor unit (less than due when the payer paid short), and
-``late`` when it came after the invoice expired.
+with a ``PAID`` webhook naming the invoice's ref, whose ``amount`` is what arrived, in the
+invoice's currency at the invoice's rate, rounded down to a minor unit (less than due when the
+payer paid short), and ``late`` when it came after the invoice expired.
 
-Being stateless, the sandbox cannot tell from an invoice's ref whether it was paid: ``capture``
-on it answers ``ACTION_REQUIRED``. The ``PAID`` webhook carries a new ref for the paid
-invoice; booking code treats that webhook as the capture, and ``capture`` or ``refund`` on the
-paid ref work as for any captured payment. ``simulated_payment`` builds that webhook.
+Being stateless, the sandbox cannot tell from an invoice's ref whether it was paid, so
+``capture`` on it always answers ``ACTION_REQUIRED``: booking code treats the ``PAID`` webhook
+as the capture. For the same reason refunds on an open invoice's ref are accepted (up to the
+invoice's amount): the money may have arrived. ``simulated_payment`` builds the webhook.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from funflights_core.clock import Clock
 from funflights_core.errors import InvalidInput, RateUnavailable
 from funflights_core.money import Money
 from funflights_core.payment_method import (
+    ForgedWebhook,
     NextAction,
     PaymentEvent,
     PaymentRequest,
@@ -86,6 +87,26 @@ def fixed_btc_prices(prices: Mapping[str, Decimal]) -> BtcPrice:
             raise RateUnavailable(f"no bitcoin price in {currency}") from None
 
     return btc_price
+
+
+class _Paid(msgspec.Struct):
+    btc_received: str
+
+
+def _satoshis(text: str) -> Decimal:
+    try:
+        btc = Decimal(text)
+    except ArithmeticError:
+        btc = Decimal("NaN")
+    if not btc.is_finite() or btc <= 0 or btc % SATOSHI:
+        raise InvalidInput("btc_received", "a positive amount in whole satoshis")
+    return btc
+
+
+def _fiat(btc: Decimal, due: Money, rate: str) -> Money:
+    # Rounded down: the payer is credited whole minor units, never more than arrived.
+    received = (btc * Decimal(rate)).quantize(due.currency.quantum, ROUND_FLOOR)
+    return Money(received, due.currency)
 
 
 class BitcoinSandbox:
@@ -156,31 +177,27 @@ class BitcoinSandbox:
         return self._ledger.result(cancelled)
 
     async def capture(self, provider_ref: str, amount: Money) -> PaymentResult:
-        """``ACTION_REQUIRED`` on an invoice; ``CAPTURED`` (all that arrived) on a paid one."""
-        payment = self._ledger.read(provider_ref)
-        received = payment.taken()
-        if received is None:
-            return self._ledger.capture(provider_ref, amount)
-        if amount.currency.code != received.currency.code:
-            raise InvalidInput("amount", f"the invoice is in {received.currency.code}")
-        check_amount(amount)
-        if amount > received:
-            raise InvalidInput("amount", f"only {received} arrived")
-        # The money was taken when it arrived: capturing takes nothing more.
-        return self._ledger.result(payment)
+        """``ACTION_REQUIRED``: only the ``PAID`` webhook tells that the money arrived."""
+        return self._ledger.capture(provider_ref, amount)
 
     async def refund(self, provider_ref: str, amount: Money, *, reference: str) -> RefundResult:
-        """Refund up to what arrived; the same ``reference`` gives the same refund."""
-        return self._ledger.refund(provider_ref, amount, reference=reference)
+        """Refund up to the invoice's amount; the same ``reference`` gives the same refund."""
+        return self._ledger.refund(provider_ref, amount, reference=reference, pending_ok=True)
 
     def webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
         """A signed callback verified and read; ``PAID`` says how much arrived, and when."""
-        body_fields, payment = self._ledger.read_webhook(headers, body)
-        event = self._ledger.event(body_fields, payment)
+        fields, invoice = self._ledger.read_webhook(headers, body)
+        event = self._ledger.event(fields, invoice)
         if event.kind is not WebhookKind.PAID:
             return event
-        expires = from_unix(int(payment.data["expires"]))
-        return attrs.evolve(event, late=event.at > expires)
+        try:
+            btc = _satoshis(msgspec.json.decode(body, type=_Paid).btc_received)
+        except (msgspec.DecodeError, InvalidInput):
+            raise ForgedWebhook("a PAID webhook needs btc_received in whole satoshis") from None
+        expires = from_unix(int(invoice.data["expires"]))
+        return attrs.evolve(
+            event, amount=_fiat(btc, invoice.due(), invoice.data["rate"]), late=event.at > expires
+        )
 
     def simulated_payment(
         self, provider_ref: str, btc_received: Decimal, at: datetime
@@ -189,23 +206,9 @@ class BitcoinSandbox:
         invoice = self._ledger.read(provider_ref)
         if invoice.state is not PaymentState.ACTION_REQUIRED:
             raise InvalidInput("provider_ref", f"the invoice is {invoice.state}, not open")
-        if not btc_received.is_finite() or btc_received <= 0 or btc_received % SATOSHI:
-            raise InvalidInput("btc_received", "a positive amount in whole satoshis")
-        quantum = invoice.currency_of().quantum
-        fiat = (btc_received * Decimal(invoice.data["rate"])).quantize(quantum, ROUND_FLOOR)
-        paid = msgspec.structs.replace(
-            invoice,
-            state=PaymentState.CAPTURED,
-            captured=str(fiat),
-            action=None,
-            summary=f"Bitcoin {btc_received} BTC",
-            data={**invoice.data, "btc_received": str(btc_received)},
-        )
+        btc = _satoshis(str(btc_received))
         return self._ledger.simulated_webhook(
-            WebhookKind.PAID,
-            self._ledger.refs.issue(paid),
-            at,
-            extra={"btc_received": str(btc_received)},
+            WebhookKind.PAID, provider_ref, at, extra={"btc_received": str(btc)}
         )
 
     def simulated_webhook(

@@ -1,6 +1,6 @@
 """The operator CLI.
 
-``funflights serve | routes | providers | db | tenants | users | demo | inventory |
+``funflights serve | worker | routes | providers | db | tenants | users | demo | inventory |
 search``, and the pricing
 commands ``funflights margins`` (margin rules) and ``funflights coupons``.
 """
@@ -18,6 +18,7 @@ from entrypoints.cli.routes_command import routes
 from entrypoints.cli.search_commands import search
 from entrypoints.cli.serve_command import serve
 from entrypoints.cli.tenants_commands import tenants, users
+from entrypoints.cli.worker_command import worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +28,7 @@ def main() -> None:
 
 
 main.add_command(serve)
+main.add_command(worker)
 main.add_command(routes)
 main.add_command(providers)
 main.add_command(db)

@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
+from funflights_core.bookings import PriceChanged
 from funflights_core.errors import (
     AuthenticationFailed,
     Conflict,
@@ -25,7 +26,6 @@ from funflights_core.errors import (
     RateUnavailable,
     TooManyAttempts,
 )
-from funflights_core.bookings import PriceChanged
 from funflights_core.idempotency import KeyInUse
 from funflights_core.payment_method import ForgedWebhook, PaymentDeclined
 

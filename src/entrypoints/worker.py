@@ -1,0 +1,66 @@
+"""The background worker: releases lapsed holds and delivers the outbox, pass after pass.
+
+Several workers may run at once (on PostgreSQL they lease different events with
+``FOR UPDATE SKIP LOCKED``); a worker killed mid-delivery leaves its lease to run out and
+another delivers those events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+import attrs
+
+from entrypoints.bootstrap import BookingParts
+
+_log = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class WorkerPass:
+    """What one pass did."""
+
+    released: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+
+    @property
+    def busy(self) -> bool:
+        """Whether there was anything to do (then the next pass starts at once)."""
+        return bool(self.released or self.delivered or self.retried or self.dead)
+
+
+async def one_pass(parts: BookingParts) -> WorkerPass:
+    """Release what lapsed, then deliver what is due."""
+    released = await parts.bookings.expire_due()
+    delivery = await parts.delivery.deliver_due()
+    return WorkerPass(released, delivery.delivered, delivery.retried, delivery.dead)
+
+
+async def run_worker(
+    parts: BookingParts,
+    *,
+    interval_s: float,
+    stop: asyncio.Event,
+    once: bool = False,
+    report: Callable[[WorkerPass], None] | None = None,
+) -> None:
+    """Pass after pass until ``stop`` is set (or once); waits ``interval_s`` when idle."""
+    while not stop.is_set():
+        try:
+            done = await one_pass(parts)
+        except Exception:
+            # A database restart or a bad row must not end the worker: try again later.
+            _log.exception("worker pass failed")
+            done = WorkerPass()
+        if report is not None and done.busy:
+            report(done)
+        if once:
+            return
+        if not done.busy:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval_s)
