@@ -75,7 +75,7 @@ class PaymentMethodContract(abc.ABC):
         return self.make_method(SECRET, self.clock)
 
     async def take(self, method: PaymentMethod, provider_ref: str, amount: Money) -> None:
-        """Capture ``amount`` (overridden where the money arrives by itself, reported by webhook)."""
+        """Capture ``amount`` (overridden where money arrives by itself, reported by webhook)."""
         result = await method.capture(provider_ref, amount)
         assert result.state is PaymentState.CAPTURED
         assert result.amount == amount

@@ -158,7 +158,7 @@ class BitcoinSandbox:
             payment_id=invoice_id,
             summary=f"Bitcoin {btc} BTC",
             action=action,
-            data={"rate": str(rate), "expires": str(unix(expires)), "btc_amount": str(btc)},
+            data={"rate": str(rate), "expires": str(unix(expires))},
         )
         return self._ledger.result(payment)
 

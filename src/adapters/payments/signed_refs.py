@@ -169,7 +169,6 @@ class SandboxLedger:
     """The bookkeeping every sandbox shares (capture, refund, webhooks), kept in signed refs."""
 
     def __init__(self, method: str, secret: str, clock: Clock) -> None:
-        self.method = method
         self.refs = SignedRefs(secret, method)
         self._secret = secret
         self._clock = clock

@@ -242,11 +242,21 @@ async def test_part_of_an_authorization_can_be_captured(card: CardSandbox) -> No
 
     captured = await card.capture(authorized.provider_ref, eur("60.00"))
 
+    assert captured.state is PaymentState.CAPTURED
     assert captured.amount == eur("60.00")
-    with refusal("amount", "at most the 60.00 EUR captured"):
-        await card.refund(captured.provider_ref, eur("60.01"), reference="RF-1")
-    with refusal("amount", "already captured"):
-        await card.capture(captured.provider_ref, eur("100.00"))
+    assert captured.provider_ref == authorized.provider_ref
+    # Stateless: the ref cannot know only 60.00 was taken, so refunds are bounded by the
+    # authorised amount; the booking's ledger bounds them by what it captured.
+    with refusal("amount", "at most the 100.00 EUR paid"):
+        await card.refund(captured.provider_ref, eur("100.01"), reference="RF-1")
+
+
+@pytest.mark.parametrize("number", [THREE_D_SECURE_NUMBER, "4000000000000002"])
+async def test_a_payment_that_took_no_money_is_not_refunded(card: CardSandbox, number: str) -> None:
+    started = await pay_by_card(card, number)
+
+    with refusal("provider_ref"):
+        await card.refund(started.provider_ref, eur("1.00"), reference="RF-1")
 
 
 async def test_a_refund_needs_a_reference(card: CardSandbox) -> None:
@@ -504,6 +514,13 @@ async def test_a_cancelled_order_declines(paypal: PayPalSandbox) -> None:
     )
 
 
+async def test_an_order_not_yet_approved_is_not_refunded(paypal: PayPalSandbox) -> None:
+    order = await paypal_order(paypal)
+
+    with refusal("provider_ref", "waiting for the payer"):
+        await paypal.refund(order.provider_ref, eur("1.00"), reference="RF-1")
+
+
 async def test_the_declining_payer_is_declined(paypal: PayPalSandbox) -> None:
     order = await paypal_order(paypal)
 
@@ -640,10 +657,10 @@ async def test_paying_the_invoice_reports_the_amount_due(
     assert event.amount == eur("100.00")
     assert event.late is False
     assert event.reference == "BK-9"
+    assert event.provider_ref == started.provider_ref
     assert event.at == START + timedelta(seconds=60)
-    captured = await bitcoin.capture(event.provider_ref, eur("100.00"))
-    assert captured.state is PaymentState.CAPTURED
-    assert captured.summary == "Bitcoin 0.00333334 BTC"
+    refund = await bitcoin.refund(event.provider_ref, eur("100.00"), reference="RF-1")
+    assert refund.amount == eur("100.00")
 
 
 async def test_an_underpayment_reports_less_than_due(
@@ -655,12 +672,6 @@ async def test_an_underpayment_reports_less_than_due(
 
     assert event.amount == eur("90.00")
     assert event.amount < started.amount
-    with refusal("amount", "only 90.00 EUR arrived"):
-        await bitcoin.capture(event.provider_ref, eur("100.00"))
-    captured = await bitcoin.capture(event.provider_ref, eur("90.00"))
-    assert captured.amount == eur("90.00")
-    with refusal("amount"):
-        await bitcoin.refund(event.provider_ref, eur("90.01"), reference="RF-1")
     assert (await bitcoin.refund(event.provider_ref, eur("90.00"), reference="RF-1")).amount == (
         eur("90.00")
     )
@@ -685,7 +696,9 @@ async def test_an_overpayment_reports_more_than_due(
     event = bitcoin.webhook(*await pay(bitcoin, started, "0.004", clock.now()))
 
     assert event.amount == eur("120.00")
-    assert (await bitcoin.capture(event.provider_ref, eur("100.00"))).amount == eur("120.00")
+    # The ref knows only the invoice: refunds stop at its amount.
+    with refusal("amount", "at most the 100.00 EUR paid"):
+        await bitcoin.refund(event.provider_ref, eur("120.00"), reference="RF-1")
 
 
 async def test_a_payment_after_expiry_is_late(bitcoin: BitcoinSandbox, clock: ManualClock) -> None:
@@ -728,6 +741,15 @@ async def test_a_cancelled_invoice_declines(bitcoin: BitcoinSandbox) -> None:
         await pay(bitcoin, cancelled, "0.00333334", START)
 
 
+async def test_an_open_invoice_can_be_refunded(bitcoin: BitcoinSandbox) -> None:
+    # Money reaches an address whatever the sandbox remembers: a refund cannot wait for it.
+    started = await invoice(bitcoin)
+
+    refund = await bitcoin.refund(started.provider_ref, eur("100.00"), reference="RF-1")
+
+    assert refund.provider_ref == started.provider_ref
+
+
 async def test_an_invoice_is_only_resumed_to_cancel_it(bitcoin: BitcoinSandbox) -> None:
     started = await invoice(bitcoin)
 
@@ -745,14 +767,37 @@ async def test_a_simulated_payment_is_whole_satoshis(
         await pay(bitcoin, started, btc, clock.now())
 
 
-async def test_a_paid_invoice_is_not_paid_again(
+async def test_each_payment_to_an_invoice_is_its_own_event(
     bitcoin: BitcoinSandbox, clock: ManualClock
 ) -> None:
     started = await invoice(bitcoin)
-    paid = bitcoin.webhook(*await pay(bitcoin, started, "0.00333334", clock.now()))
 
-    with refusal("provider_ref", "captured, not open"):
-        bitcoin.simulated_payment(paid.provider_ref, Decimal("0.1"), clock.now())
+    first = bitcoin.webhook(*await pay(bitcoin, started, "0.002", clock.now()))
+    second = bitcoin.webhook(*await pay(bitcoin, started, "0.001", clock.now()))
+    replayed = bitcoin.webhook(*await pay(bitcoin, started, "0.002", clock.now()))
+
+    assert first.event_id != second.event_id
+    assert replayed.event_id == first.event_id
+    assert (first.amount, second.amount) == (eur("60.00"), eur("30.00"))
+
+
+@pytest.mark.parametrize("btc_received", [None, "", "lots", "0", "0.000000001"])
+async def test_a_paid_webhook_without_whole_satoshis_is_forged(
+    bitcoin: BitcoinSandbox, btc_received: str | None
+) -> None:
+    started = await invoice(bitcoin)
+    extra = None if btc_received is None else {"btc_received": btc_received}
+    body = event_body(
+        WebhookKind.PAID,
+        event_id="evt_1",
+        provider_ref=started.provider_ref,
+        reference="BK-9",
+        at=START,
+        extra=extra,
+    )
+
+    with pytest.raises(ForgedWebhook, match="satoshis"):
+        bitcoin.webhook(sign(body, SECRET, START), body)
 
 
 @pytest.mark.parametrize("price", [Decimal(0), Decimal(-1), Decimal("NaN")])
@@ -864,7 +909,7 @@ async def test_webhook_kinds_carry_the_payment_amount(card: CardSandbox) -> None
         return card.webhook(*card.simulated_webhook(kind, ref, START)).amount
 
     assert event_of(WebhookKind.AUTHORIZED, authorized.provider_ref) == eur("80.00")
-    assert event_of(WebhookKind.CAPTURED, captured.provider_ref) == eur("30.00")
+    assert event_of(WebhookKind.CAPTURED, captured.provider_ref) == eur("80.00")
     assert event_of(WebhookKind.FAILED, authorized.provider_ref) is None
 
 
