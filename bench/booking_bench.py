@@ -384,6 +384,7 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
     parser.add_argument("--warmup", type=float, default=5.0, help="s, not measured (5)")
     parser.add_argument("--seconds", type=float, default=20.0, help="s measured (20)")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare endpoint")
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -427,6 +428,8 @@ def main() -> None:
             )
         )
     print_figures(booked)
+    if options.no_bare:
+        return
     port = free_port()
     bare_command = [sys.executable, str(Path(__file__).resolve()), "--bare-server"]
     with server("bare", [*bare_command, "--port", str(port)], dict(os.environ), port) as target:

@@ -9,7 +9,7 @@ hears of goes to the outbox in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -346,32 +346,41 @@ class BookingService:
     async def pay(self, buyer: Buyer, booking_id: str, request: PayRequest) -> Booking:
         """Pay a held booking: confirmed, or waiting for the payer to act (3-D Secure,
         PayPal approval, a Bitcoin invoice). ``PaymentDeclined`` leaves it held."""
-        booking = await self.get(buyer, booking_id)
-        if booking.status is BookingStatus.EXPIRED:
-            raise Gone(f"the hold of booking {booking_id} expired; hold the offer again")
-        if booking.status is not BookingStatus.HELD:
-            raise Conflict(f"a {booking.status} booking cannot be paid")
+        customer = _customer(buyer)
         method = self._payments.get(request.method)
-        total = booking.price.total
-        code = (request.currency or total.currency.code).strip().upper()
-        amount, rate = total, Decimal(1)
-        if code != total.currency.code:
-            conversion = await self._exchange.convert(
-                total, code, spread=buyer.tenant.exchange_spread
-            )
-            amount, rate = conversion.converted.rounded(), conversion.applied_rate
-        actor = f"customer:{booking.customer_id}"
-        # Claim the booking first: a second payment started meanwhile finds it under way.
-        paying = await self._store(
-            booking.moved(
+        actor = f"customer:{customer}"
+        now = self._clock.now()
+        # One transaction reads, checks and claims the booking: a second payment started
+        # meanwhile finds it under way, and a lapsed hold is released right here.
+        async with self._database.for_tenant(buyer.tenant.id) as uow:
+            booking = await uow.bookings.get(booking_id, for_update=True)
+            if booking is None or booking.customer_id != customer:
+                raise NotFound(f"no booking {booking_id}")
+            if booking.hold_lapsed(now):
+                await self._expire_in(uow, booking, now)
+                await uow.commit()
+            if booking.status is BookingStatus.EXPIRED or booking.hold_lapsed(now):
+                raise Gone(f"the hold of booking {booking_id} expired; hold the offer again")
+            if booking.status is not BookingStatus.HELD:
+                raise Conflict(f"a {booking.status} booking cannot be paid")
+            total = booking.price.total
+            code = (request.currency or total.currency.code).strip().upper()
+            amount, rate = total, Decimal(1)
+            if code != total.currency.code:
+                conversion = await self._exchange.convert(
+                    total, code, spread=buyer.tenant.exchange_spread
+                )
+                amount, rate = conversion.converted.rounded(), conversion.applied_rate
+            paying = booking.moved(
                 BookingStatus.AWAITING_PAYMENT,
-                at=self._clock.now(),
+                at=now,
                 actor=actor,
                 reason=f"payment by {method.name}",
                 payment=Payment(method.name, "", PaymentState.ACTION_REQUIRED, amount, rate),
-            ),
-            actor,
-        )
+            )
+            await self._replace(uow, booking, paying, actor)
+            await uow.commit()
+        paying = attrs.evolve(paying, version=booking.version + 1)
         try:
             result = await method.authorize(
                 PaymentRequest(booking.id, amount, request.details, request.return_url)
@@ -379,7 +388,7 @@ class BookingService:
         except Exception:
             await self._back_to_held(paying, actor, "the payment could not start")
             raise
-        return await self._after_provider(paying, result, actor)
+        return await self._after_provider(paying, result, actor, buyer.tenant)
 
     async def resume(self, buyer: Buyer, booking_id: str, response: Mapping[str, str]) -> Booking:
         """Go on with a payment after the payer acted (3-D Secure, PayPal approval)."""
@@ -389,9 +398,12 @@ class BookingService:
             raise Conflict(f"booking {booking_id} has no payment waiting for you")
         method = self._payments.get(payment.method)
         result = await method.resume(payment.provider_ref, response)
-        return await self._after_provider(booking, result, f"customer:{booking.customer_id}")
+        actor = f"customer:{booking.customer_id}"
+        return await self._after_provider(booking, result, actor, buyer.tenant)
 
-    async def _after_provider(self, booking: Booking, result: PaymentResult, actor: str) -> Booking:
+    async def _after_provider(
+        self, booking: Booking, result: PaymentResult, actor: str, tenant: Tenant | None = None
+    ) -> Booking:
         payment = booking.payment
         assert payment is not None  # set when the payment started
         if result.state is PaymentState.DECLINED:
@@ -418,13 +430,16 @@ class BookingService:
         captured = attrs.evolve(
             recorded, provider_ref=result.provider_ref, state=PaymentState.CAPTURED, action=None
         )
-        return await self._confirm(booking, captured, actor)
+        return await self._confirm(booking, captured, actor, tenant)
 
-    async def _confirm(self, booking: Booking, payment: Payment, actor: str) -> Booking:
+    async def _confirm(
+        self, booking: Booking, payment: Payment, actor: str, tenant: Tenant | None = None
+    ) -> Booking:
         """Record the captured payment, issue locator and tickets, earn points."""
         now = self._clock.now()
-        # Read before the write transaction: on SQLite it holds the only write lock.
-        tenant = await self._tenant(booking.tenant_id)
+        if tenant is None:
+            # Read before the write transaction: on SQLite it holds the only write lock.
+            tenant = await self._tenant(booking.tenant_id)
         async with self._database.for_tenant(booking.tenant_id) as uow:
             current = await uow.bookings.get(booking.id, for_update=True)
             if current is None or not current.lifecycle.can_become(BookingStatus.CONFIRMED):
@@ -648,15 +663,20 @@ class BookingService:
             booking = await uow.bookings.get(booking_id, for_update=True)
             if booking is None or not booking.hold_lapsed(now):
                 return None
-            expired = booking.moved(
-                BookingStatus.EXPIRED, at=now, actor="worker", reason="the hold ran out unpaid"
-            )
-            await self._release(uow, booking, frozenset(range(len(booking.travellers))))
-            await self._undo_rewards(uow, booking)
-            await self._replace(uow, booking, expired, "worker")
-            await self._event(uow, EventKind.HOLD_EXPIRED, expired)
+            expired = await self._expire_in(uow, booking, now)
             await uow.commit()
-        return attrs.evolve(expired, version=expired.version + 1)
+        return expired
+
+    async def _expire_in(self, uow: TenantUnitOfWork, booking: Booking, now: datetime) -> Booking:
+        """Release a lapsed hold inside ``uow``: the booking as stored after."""
+        expired = booking.moved(
+            BookingStatus.EXPIRED, at=now, actor="worker", reason="the hold ran out unpaid"
+        )
+        await self._release(uow, booking, frozenset(range(len(booking.travellers))))
+        await self._undo_rewards(uow, booking)
+        await self._replace(uow, booking, expired, "worker")
+        await self._event(uow, EventKind.HOLD_EXPIRED, expired)
+        return attrs.evolve(expired, version=booking.version + 1)
 
     async def expire_due(self, limit: int = 100) -> int:
         """Release every tenant's lapsed holds (up to ``limit``): how many were released."""

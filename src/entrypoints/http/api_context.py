@@ -51,6 +51,14 @@ class ApiContext:
     services: ApiServices
     client_address: str
 
+    def customer(self) -> Buyer:
+        """Who books: the signed-in customer as the token says (no profile read: bookings
+        are in their own currency), else a visitor, whom bookings ask to sign in."""
+        caller = self.caller
+        if caller.claims is None:
+            return Buyer(caller.tenant, address=self.client_address)
+        return Buyer(caller.tenant, caller.claims.subject, address=self.client_address)
+
     async def buyer(self) -> Buyer:
         """Who prices, searches or chooses: the signed-in customer, else a visitor."""
         caller = self.caller

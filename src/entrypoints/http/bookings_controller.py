@@ -62,7 +62,7 @@ class BookingsController(Controller):
         """A new booking, holding its seats."""
 
         async def work() -> tuple[int, msgspec.Struct]:
-            booking = await api.services.bookings.hold(await api.buyer(), data.request())
+            booking = await api.services.bookings.hold(api.customer(), data.request())
             return 201, BookingOut.of(booking)
 
         return await idempotent(api, request, work)
@@ -84,7 +84,7 @@ class BookingsController(Controller):
     ) -> list[BookingOut]:
         """The caller's bookings."""
         found = await api.services.bookings.trips(
-            await api.buyer(), upcoming=when == "upcoming", limit=limit
+            api.customer(), upcoming=when == "upcoming", limit=limit
         )
         return [BookingOut.of(booking) for booking in found]
 
@@ -98,7 +98,7 @@ class BookingsController(Controller):
         self, api: NamedDependency[ApiContext], booking_id: BookingId
     ) -> BookingOut:
         """One of the caller's bookings (an unpaid hold past its time shows as expired)."""
-        return BookingOut.of(await api.services.bookings.get(await api.buyer(), booking_id))
+        return BookingOut.of(await api.services.bookings.get(api.customer(), booking_id))
 
     @post(
         "/{booking_id:str}/payment",
@@ -121,7 +121,7 @@ class BookingsController(Controller):
         """The booking after the payment started."""
 
         async def work() -> tuple[int, msgspec.Struct]:
-            booking = await api.services.bookings.pay(await api.buyer(), booking_id, data.request())
+            booking = await api.services.bookings.pay(api.customer(), booking_id, data.request())
             return _paid_status(booking), BookingOut.of(booking)
 
         return await idempotent(api, request, work)
@@ -144,9 +144,7 @@ class BookingsController(Controller):
         """The booking after the payer's answer."""
 
         async def work() -> tuple[int, msgspec.Struct]:
-            booking = await api.services.bookings.resume(
-                await api.buyer(), booking_id, data.response
-            )
+            booking = await api.services.bookings.resume(api.customer(), booking_id, data.response)
             return _paid_status(booking), BookingOut.of(booking)
 
         return await idempotent(api, request, work)
@@ -166,7 +164,7 @@ class BookingsController(Controller):
     ) -> QuoteOut:
         """A cancellation quote."""
         quote = await api.services.bookings.quote_cancellation(
-            await api.buyer(), booking_id, data.passengers
+            api.customer(), booking_id, data.passengers
         )
         return QuoteOut.of(quote)
 
@@ -188,9 +186,7 @@ class BookingsController(Controller):
         """The booking after cancelling."""
 
         async def work() -> tuple[int, msgspec.Struct]:
-            booking = await api.services.bookings.cancel(
-                await api.buyer(), booking_id, data.quote_id
-            )
+            booking = await api.services.bookings.cancel(api.customer(), booking_id, data.quote_id)
             return 200, BookingOut.of(booking)
 
         return await idempotent(api, request, work)
