@@ -39,12 +39,13 @@ imports: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-## make bench: routes, identity, pricing, margin-rule change and search benchmarks (figures printed, nothing asserted; search loads 1.1M flights into PostgreSQL first)
+## make bench: routes, identity, pricing, margin-rule change, booking and search benchmarks (figures printed, nothing asserted; search loads 1.1M flights into PostgreSQL first)
 bench: $(STAMP)
 	$(BIN)/python bench/routes_bench.py
 	$(BIN)/python bench/identity_bench.py
 	$(BIN)/python bench/pricing_bench.py
 	$(BIN)/python bench/margin_change_bench.py
+	$(BIN)/python bench/booking_bench.py
 	$(BIN)/python bench/search_bench.py --load
 
 ## make bench-search: the search benchmark only, reusing the loaded PostgreSQL database

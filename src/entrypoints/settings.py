@@ -156,6 +156,11 @@ class Settings(BaseSettings):
     smtp_sender: str = Field(
         "FunWithFlights <no-reply@funflights.example>", description="The From of trip emails."
     )
+    serve_worker: bool | None = Field(
+        None,
+        description="Run the worker (lapsed holds, outbox) inside `funflights serve` too; "
+        "default: only in demo mode (`make run`), where no separate worker runs.",
+    )
     worker_interval_s: float = Field(
         1.0, gt=0, le=3600, description="How often `funflights worker` looks for work when idle."
     )

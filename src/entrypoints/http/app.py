@@ -62,6 +62,7 @@ from entrypoints.http.search_warmer import keep_searches_warm, search_warmer
 from entrypoints.http.tenants_controller import TenantsController
 from entrypoints.http.users_controller import UsersController
 from entrypoints.settings import Settings
+from entrypoints.worker import run_worker
 from funflights_core.accounts import AccountService
 from funflights_core.api_key import Scope
 from funflights_core.api_keys import ApiKeyService
@@ -267,9 +268,22 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
                     _mirror_shared_pages(inventory.pages, settings.search_warm_interval_s)
                 )
             )
+        serve_worker = settings.serve_worker
+        if serve_worker is None:
+            serve_worker = settings.demo
+        stop_worker = asyncio.Event()
+        if refresh_in_background and serve_worker:
+            tasks.append(
+                asyncio.create_task(
+                    run_worker(
+                        booking_parts, interval_s=settings.worker_interval_s, stop=stop_worker
+                    )
+                )
+            )
         try:
             yield
         finally:
+            stop_worker.set()
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
