@@ -21,7 +21,7 @@ from litestar.types import BeforeRequestHookHandler
 
 from adapters.page_stores.redis_page_store import RedisPageStore
 from entrypoints.bootstrap import BookingParts, InventoryParts, PricingParts
-from entrypoints.http import identity_wire
+from entrypoints.http import bookings_wire, identity_wire
 from entrypoints.http.api_context import ApiServices, api_context_provider
 from entrypoints.http.api_keys_controller import ApiKeysController
 from entrypoints.http.auth_controller import AuthController
@@ -111,6 +111,15 @@ _REQUEST_STRUCTS: dict[str, type[msgspec.Struct]] = {
         LegIn,
         CabinIn,
         FareIn,
+        bookings_wire.HoldIn,
+        bookings_wire.TravellerIn,
+        bookings_wire.DocumentIn,
+        bookings_wire.SeatIn,
+        bookings_wire.BagsIn,
+        bookings_wire.PaymentIn,
+        bookings_wire.ContinueIn,
+        bookings_wire.CancellationQuoteIn,
+        bookings_wire.CancelIn,
     )
 }
 

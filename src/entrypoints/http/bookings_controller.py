@@ -13,10 +13,10 @@ from entrypoints.http.api_context import ApiContext
 from entrypoints.http.bookings_wire import (
     BookingOut,
     CancelIn,
+    CancellationQuoteIn,
     ContinueIn,
     HoldIn,
     PaymentIn,
-    QuoteIn,
     QuoteOut,
 )
 from entrypoints.http.idempotency import idempotent
@@ -160,7 +160,10 @@ class BookingsController(Controller):
         opt={"api_key_scope": Scope.BOOK},
     )
     async def quote(
-        self, api: NamedDependency[ApiContext], booking_id: BookingId, data: JSONBody[QuoteIn]
+        self,
+        api: NamedDependency[ApiContext],
+        booking_id: BookingId,
+        data: JSONBody[CancellationQuoteIn],
     ) -> QuoteOut:
         """A cancellation quote."""
         quote = await api.services.bookings.quote_cancellation(
