@@ -63,6 +63,7 @@ from funflights_core.circuit_breaker import CircuitBreaker
 from funflights_core.clock import Clock
 from funflights_core.coupons import CouponService
 from funflights_core.customer_import import CustomerImporter
+from funflights_core.errors import InvalidInput
 from funflights_core.exchange import CurrencyExchange, RateSource
 from funflights_core.flight_admin import FlightAdmin
 from funflights_core.flight_search import FlightSearch, Ranked
@@ -79,7 +80,7 @@ from funflights_core.offers import OfferService
 from funflights_core.outbox_delivery import OutboxDelivery
 from funflights_core.page_store import PageStore
 from funflights_core.price_quotes import QuoteService
-from funflights_core.refund_policy import RefundPolicy, policy_of
+from funflights_core.refund_policy import RefundPolicy, refund_policy_from_text
 from funflights_core.route_catalogue import ProviderSource, RouteCatalogue
 from funflights_core.route_provider import ProviderProfile, RouteProvider
 from funflights_core.search_cache import InventoryVersions, SearchCache
@@ -384,20 +385,10 @@ class BookingParts:
 
 def refund_policy(settings: Settings) -> RefundPolicy:
     """FUNFLIGHTS_REFUND_TIERS, 'hours:percent:fee ...', as a refund policy."""
-    tiers = []
-    for word in settings.refund_tiers.replace(",", " ").split():
-        parts = word.split(":")
-        try:
-            hours, percent, fee = float(parts[0]), Decimal(parts[1]), Decimal(parts[2])
-        except (IndexError, ValueError, ArithmeticError):
-            raise SettingsError(
-                f"FUNFLIGHTS_REFUND_TIERS: {word!r} is not hours:percent:fee"
-            ) from None
-        tiers.append((hours, percent, fee))
     try:
-        return policy_of(tiers)
-    except Exception as exc:
-        raise SettingsError(f"FUNFLIGHTS_REFUND_TIERS: {exc}") from None
+        return refund_policy_from_text(settings.refund_tiers)
+    except InvalidInput as exc:
+        raise SettingsError(f"FUNFLIGHTS_REFUND_TIERS: {exc.reason}") from None
 
 
 def bag_fee(settings: Settings) -> tuple[Decimal, str]:

@@ -582,7 +582,8 @@ class BookingService:
             assert booking.payment is not None
             shares = booking.shares()
             paid = sum((shares[p] for p in chosen), booking.payment.amount * 0)
-            refund = self._policy.quote(
+            policy = buyer.tenant.refund_policy or self._policy
+            refund = policy.quote(
                 paid, departs_at=booking.departs_at, at=now, passengers=len(chosen)
             ).refund
             method = booking.payment.method

@@ -93,3 +93,31 @@ def policy_of(tiers: Sequence[tuple[float, Decimal, Decimal]]) -> RefundPolicy:
     return RefundPolicy(
         tuple(RefundTier(timedelta(hours=hours), percent, fee) for hours, percent, fee in tiers)
     )
+
+
+def refund_policy_text(policy: RefundPolicy) -> str:
+    """The policy as ``hours:percent:fee`` words, longest notice first (how it is stored)."""
+    return " ".join(
+        f"{tier.notice.total_seconds() / 3600:g}:{tier.percent}:{tier.fee}" for tier in policy.tiers
+    )
+
+
+def refund_policy_from_text(text: str) -> RefundPolicy:
+    """A policy from ``hours:percent:fee`` words (spaces or commas between them);
+    ``InvalidInput("refund_tiers")`` saying what is wrong."""
+    tiers = []
+    for word in text.replace(",", " ").split():
+        parts = word.split(":")
+        try:
+            if len(parts) != 3:
+                raise ValueError(word)
+            hours, percent, fee = float(parts[0]), Decimal(parts[1]), Decimal(parts[2])
+        except (ValueError, ArithmeticError):
+            raise InvalidInput("refund_tiers", f"{word!r} is not hours:percent:fee") from None
+        if not (0 <= hours <= 24 * 366 and percent.is_finite() and fee.is_finite()):
+            raise InvalidInput("refund_tiers", f"{word!r}: hours from 0 to a year, finite numbers")
+        tiers.append((hours, percent, fee))
+    try:
+        return policy_of(tiers)
+    except InvalidInput as exc:
+        raise InvalidInput("refund_tiers", exc.reason) from None

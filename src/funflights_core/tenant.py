@@ -12,6 +12,7 @@ import attrs
 
 from funflights_core.errors import InvalidInput
 from funflights_core.loyalty import DEFAULT_TIERS, TIER_CURRENCY, Tier, TierPolicy
+from funflights_core.refund_policy import RefundPolicy
 
 DEFAULT_TENANT_ID = "default"
 """The tenant that exists from the first migration on."""
@@ -61,6 +62,8 @@ class Tenant:
     """The platform's margin on currency conversion: 0.015 adds 1.5% to the mid rate."""
     loyalty_tiers: tuple[Tier, ...] = DEFAULT_TIERS
     """The loyalty programme's tiers, by 12-month spend in USD."""
+    refund_policy: RefundPolicy | None = None
+    """How cancellations are refunded; None: the platform's (``FUNFLIGHTS_REFUND_TIERS``)."""
 
     @property
     def tier_policy(self) -> TierPolicy:

@@ -13,6 +13,7 @@ from funflights_core.access_token import AccessClaims
 from funflights_core.clock import Clock
 from funflights_core.errors import InvalidInput, NotFound, PermissionDenied
 from funflights_core.loyalty import TIER_CURRENCY, Tier, TierPolicy
+from funflights_core.refund_policy import RefundPolicy, RefundTier
 from funflights_core.role import Role
 from funflights_core.tenant import (
     DEFAULT_TENANT_ID,
@@ -43,6 +44,8 @@ class TenantFields:
     oidc: OidcIssuer | None = None
     exchange_spread: Decimal | str | None = None
     loyalty_tiers: Sequence[Tier] | None = None
+    refund_tiers: Sequence[RefundTier] | None = None
+    """The tenant's refund rules (an empty list: the platform's again)."""
 
 
 def is_platform_admin(claims: AccessClaims) -> bool:
@@ -108,6 +111,12 @@ def _validated(fields: TenantFields) -> dict[str, Any]:
         values["exchange_spread"] = exchange_spread(fields.exchange_spread)
     if fields.loyalty_tiers is not None:
         values["loyalty_tiers"] = _tiers(fields.loyalty_tiers)
+    if fields.refund_tiers is not None:
+        try:
+            tiers = RefundPolicy(tuple(fields.refund_tiers))
+        except InvalidInput as exc:
+            raise InvalidInput("refund_tiers", exc.reason) from None
+        values["refund_policy"] = tiers if tiers.tiers else None
     if fields.oidc is not None:
         oidc = fields.oidc
         if not oidc.issuer.startswith("https://") or not oidc.audience:

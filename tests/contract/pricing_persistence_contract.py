@@ -20,6 +20,7 @@ from funflights_core.errors import Conflict, InvalidInput
 from funflights_core.loyalty import EntryKind, LedgerEntry, Tier
 from funflights_core.margin_rule import CountrySide, MarginRule
 from funflights_core.money import Money
+from funflights_core.refund_policy import policy_of
 from funflights_core.unit_of_work import UnitOfWorkFactory
 
 CURRENCIES = BabelCurrencies()  # what the SQL stores rebuild currencies from by default
@@ -192,6 +193,21 @@ class PricingPersistenceContract(abc.ABC):
             await uow.commit()
         async with database.platform() as uow:
             assert await uow.tenants.get("acme") == changed
+
+    async def test_refund_rules_round_trip(self, database: UnitOfWorkFactory) -> None:
+        own = policy_of([(168, Decimal(100), Decimal(0)), (1.5, Decimal("33.3"), Decimal("12.5"))])
+        tenant = attrs.evolve(a_tenant("acme"), refund_policy=own)
+        async with database.platform() as uow:
+            await uow.tenants.add(tenant)
+            await uow.commit()
+        async with database.platform() as uow:
+            assert await uow.tenants.get("acme") == tenant
+            await uow.tenants.update(attrs.evolve(tenant, refund_policy=None))
+            await uow.commit()
+        async with database.platform() as uow:
+            found = await uow.tenants.get("acme")
+        assert found is not None
+        assert found.refund_policy is None
 
     @pytest.mark.parametrize(
         "tiers",

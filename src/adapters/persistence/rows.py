@@ -59,6 +59,8 @@ class TenantRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     exchange_spread: Mapped[Decimal] = mapped_column(DecimalText(), server_default="0")
     loyalty_tiers: Mapped[str] = mapped_column(Text, server_default=tiers_text(DEFAULT_TIERS))
+    refund_tiers: Mapped[str | None] = mapped_column(Text)
+    """``hours:percent:fee ...``; null: the platform's refund rules."""
 
 
 class TenantDomainRow(Base):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.persistence.rows import TenantDomainRow, TenantRow
 from funflights_core.errors import Conflict, InvalidInput
 from funflights_core.loyalty import TIER_CURRENCY, Tier, TierPolicy, tiers_from_text, tiers_text
+from funflights_core.refund_policy import refund_policy_from_text, refund_policy_text
 from funflights_core.tenant import AuthMethod, OidcIssuer, Tenant
 
 _UNSTORABLE = "tier names must not contain ':' or ';', nor start or end with a space"
@@ -47,6 +48,9 @@ def _row(tenant: Tenant) -> TenantRow:
         created_at=tenant.created_at,
         exchange_spread=tenant.exchange_spread,
         loyalty_tiers=_tiers_text(tenant.loyalty_tiers),
+        refund_tiers=None
+        if tenant.refund_policy is None
+        else refund_policy_text(tenant.refund_policy),
     )
 
 
@@ -74,6 +78,9 @@ def _tenant(row: TenantRow, domains: Sequence[str]) -> Tenant:
         oidc=oidc,
         exchange_spread=row.exchange_spread,
         loyalty_tiers=tiers_from_text(row.loyalty_tiers),
+        refund_policy=None
+        if row.refund_tiers is None
+        else refund_policy_from_text(row.refund_tiers),
     )
 
 

@@ -17,6 +17,7 @@ from entrypoints.customer_files import FileFormat, customer_lines, guess_format
 from funflights_core.customer_import import ImportReport
 from funflights_core.errors import Conflict, FunFlightsError, InvalidInput, NotFound
 from funflights_core.loyalty import tiers_from_text
+from funflights_core.refund_policy import refund_policy_from_text, refund_policy_text
 from funflights_core.role import Role
 from funflights_core.tenant import Tenant
 from funflights_core.tenant_admin import TenantFields
@@ -104,15 +105,28 @@ def create_tenant(
     help="Tiers by 12-month USD spend, as name:min_spend:points_per_usd;... "
     "e.g. 'blue:0:1;silver:2000:1.5;gold:5000:2'.",
 )
-def tenant_pricing(tenant_id: str, exchange_spread: str | None, loyalty_tiers: str | None) -> None:
-    """Show TENANT_ID's pricing settings, or change those given."""
+@click.option(
+    "--refund-tiers",
+    help="Refund rules as hours:percent:fee ..., e.g. '168:100:0 24:50:10' (all back a week "
+    "out, half less 10 per passenger from a day out, nothing inside); '' for the platform's.",
+)
+def tenant_pricing(
+    tenant_id: str,
+    exchange_spread: str | None,
+    loyalty_tiers: str | None,
+    refund_tiers: str | None,
+) -> None:
+    """Show TENANT_ID's pricing and refund settings, or change those given."""
 
     async def work(parts: IdentityParts) -> Tenant:
-        if exchange_spread is None and loyalty_tiers is None:
+        if exchange_spread is None and loyalty_tiers is None and refund_tiers is None:
             return await parts.tenant_admin.get(None, tenant_id)
         fields = TenantFields(
             exchange_spread=exchange_spread,
             loyalty_tiers=None if loyalty_tiers is None else tiers_from_text(loyalty_tiers),
+            refund_tiers=None
+            if refund_tiers is None
+            else refund_policy_from_text(refund_tiers).tiers,
         )
         return await parts.tenant_admin.update(None, tenant_id, fields)
 
@@ -126,6 +140,10 @@ def tenant_pricing(tenant_id: str, exchange_spread: str | None, loyalty_tiers: s
             f"  tier {tier.name}: from {tier.min_spend} USD in 12 months, "
             f"{tier.points_per_unit} points per USD"
         )
+    if tenant.refund_policy is None:
+        click.echo("refunds: the platform's rules (FUNFLIGHTS_REFUND_TIERS)")
+    else:
+        click.echo(f"refunds: {refund_policy_text(tenant.refund_policy)} (hours:percent:fee)")
 
 
 @tenants.command("list")

@@ -96,6 +96,7 @@ _REQUEST_STRUCTS: dict[str, type[msgspec.Struct]] = {
         identity_wire.TenantIn,
         identity_wire.ApiKeyIn,
         identity_wire.TierIn,
+        identity_wire.RefundTierIn,
         MarginRuleIn,
         MarginRulePatchIn,
         CouponIn,

@@ -170,6 +170,23 @@ class TierIn(msgspec.Struct, forbid_unknown_fields=True):
     points_per_usd: Annotated[str, msgspec.Meta(max_length=40, description="Decimal text.")]
 
 
+class RefundTierIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A refund rule: cancelling at least ``notice_hours`` before departure gives back
+    ``percent`` of what was paid, less ``fee`` per passenger (in the currency paid)."""
+
+    notice_hours: Annotated[float, msgspec.Meta(ge=0, le=8784)]
+    percent: Annotated[str, msgspec.Meta(max_length=40, description="Decimal text, 0-100.")]
+    fee: Annotated[str, msgspec.Meta(max_length=40, description="Decimal text.")] = "0"
+
+
+class RefundTierOut(msgspec.Struct, frozen=True):
+    """A refund rule."""
+
+    notice_hours: float
+    percent: Decimal
+    fee: Decimal
+
+
 class TenantPatchIn(msgspec.Struct, forbid_unknown_fields=True):
     """Tenant fields to change; absent ones stay as they are."""
 
@@ -191,6 +208,8 @@ class TenantPatchIn(msgspec.Struct, forbid_unknown_fields=True):
         | None
     ) = None
     loyalty_tiers: Annotated[list[TierIn], msgspec.Meta(min_length=1, max_length=20)] | None = None
+    refund_tiers: Annotated[list[RefundTierIn], msgspec.Meta(max_length=20)] | None = None
+    """The tenant's refund rules; [] returns to the platform's."""
 
 
 class TenantIn(TenantPatchIn, forbid_unknown_fields=True):
@@ -231,6 +250,8 @@ class TenantOut(msgspec.Struct, frozen=True):
     created_at: datetime
     exchange_spread: Decimal
     loyalty_tiers: list[TierOut]
+    refund_tiers: list[RefundTierOut] | None
+    """The tenant's own refund rules (longest notice first); null: the platform's."""
 
     @classmethod
     def of(cls, tenant: Tenant) -> TenantOut:
@@ -252,6 +273,12 @@ class TenantOut(msgspec.Struct, frozen=True):
             exchange_spread=tenant.exchange_spread,
             loyalty_tiers=[
                 TierOut(t.name, t.min_spend, t.points_per_unit) for t in tenant.loyalty_tiers
+            ],
+            refund_tiers=None
+            if tenant.refund_policy is None
+            else [
+                RefundTierOut(t.notice.total_seconds() / 3600, t.percent, t.fee)
+                for t in tenant.refund_policy.tiers
             ],
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -10,10 +11,18 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from entrypoints.http.api_context import ApiContext
-from entrypoints.http.identity_wire import OidcIn, TenantIn, TenantOut, TenantPatchIn, TierIn
+from entrypoints.http.identity_wire import (
+    OidcIn,
+    RefundTierIn,
+    TenantIn,
+    TenantOut,
+    TenantPatchIn,
+    TierIn,
+)
 from entrypoints.http.problems import api_problem_responses
 from funflights_core.errors import InvalidInput
 from funflights_core.loyalty import Tier
+from funflights_core.refund_policy import RefundTier
 from funflights_core.role import Role
 from funflights_core.tenant import OidcIssuer
 from funflights_core.tenant_admin import TenantFields
@@ -34,7 +43,22 @@ def _fields(data: JSONBody[TenantPatchIn]) -> TenantFields:
         oidc=None if data.oidc is None else _oidc(data.oidc),
         exchange_spread=data.exchange_spread,
         loyalty_tiers=None if data.loyalty_tiers is None else list(map(_tier, data.loyalty_tiers)),
+        refund_tiers=None
+        if data.refund_tiers is None
+        else [_refund_tier(n, tier) for n, tier in enumerate(data.refund_tiers)],
     )
+
+
+def _refund_tier(n: int, data: RefundTierIn) -> RefundTier:
+    try:
+        percent, fee = Decimal(data.percent), Decimal(data.fee)
+        if not (percent.is_finite() and fee.is_finite()):
+            raise ValueError(data.percent)
+        return RefundTier(timedelta(hours=data.notice_hours), percent, fee)
+    except (ArithmeticError, ValueError):
+        raise InvalidInput(f"refund_tiers[{n}]", "percent and fee are decimal numbers") from None
+    except InvalidInput as exc:
+        raise InvalidInput(f"refund_tiers[{n}]", exc.reason) from None
 
 
 def _tier(data: TierIn) -> Tier:

@@ -24,8 +24,9 @@ from funflights_core.flight import Cabin, CabinClass, Fare, Flight, Leg, flight_
 from funflights_core.identity import IdentityService
 from funflights_core.money import Money
 from funflights_core.price_quotes import Buyer
+from funflights_core.refund_policy import RefundTier
 from funflights_core.role import Role
-from funflights_core.tenant_admin import TenantAdmin
+from funflights_core.tenant_admin import TenantAdmin, TenantFields
 
 EUR = BabelCurrencies().currency("EUR")
 NOW = datetime(2026, 5, 1, 9, tzinfo=UTC)
@@ -65,6 +66,7 @@ class World:
     mailer: InMemoryMailer
     tokens: dict[str, str]
     buyers: dict[str, Buyer]
+    tenant_admin: TenantAdmin
 
     def headers(self, who: str = "ada", **more: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}", **more}
@@ -140,6 +142,7 @@ def world() -> Iterator[World]:
             container.resolve(InMemoryMailer),
             tokens,
             buyers,
+            tenants,
         )
 
 
@@ -461,3 +464,25 @@ def test_an_underpaid_invoice_is_refunded_and_the_hold_stays(world: World) -> No
     assert applied.json() == {"result": "refunded: underpaid"}
     after = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers()).json()
     assert after["status"] == "held"
+
+
+def test_a_tenant_sets_its_own_refund_rules(world: World) -> None:
+    booking = world.held()
+    world.pay(booking)
+    admin: TenantAdmin = world.tenant_admin
+    rules = [RefundTier(timedelta(days=30), Decimal(80), Decimal(15))]
+    tenant = world.call(lambda: admin.update(None, "default", TenantFields(refund_tiers=rules)))
+    bookings = world.parts.bookings
+    # Serving processes read a changed tenant within 30 s; the service is asked directly.
+    customer = attrs.evolve(world.buyers["ada"], tenant=tenant)
+
+    quote = world.call(bookings.quote_cancellation, customer, booking["id"])
+
+    paid = Decimal(booking["price"]["total"]["amount"])
+    assert quote.refund.amount == (paid * Decimal("0.8") - 15).quantize(Decimal("0.01"))
+    default = world.call(lambda: admin.update(None, "default", TenantFields(refund_tiers=[])))
+    assert default.refund_policy is None
+    again = world.call(
+        bookings.quote_cancellation, attrs.evolve(customer, tenant=default), booking["id"]
+    )
+    assert str(again.refund.amount) == booking["price"]["total"]["amount"]

@@ -264,6 +264,29 @@ def test_the_total_is_converted_with_the_tenants_spread_and_the_rate_recorded(
     assert "." not in spread["total"]["amount"]  # yen have no minor units
 
 
+def test_a_tenant_admin_sets_and_clears_the_refund_rules(world: World) -> None:
+    client, *_ = world
+    boss = bearer(client, "boss@example.com")
+    rules = [
+        {"notice_hours": 24, "percent": "50", "fee": "10"},
+        {"notice_hours": 336, "percent": "100"},
+    ]
+    patched = client.patch("/api/v1/tenants/default", headers=boss, json={"refund_tiers": rules})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["refund_tiers"] == [
+        {"notice_hours": 336.0, "percent": "100", "fee": "0"},
+        {"notice_hours": 24.0, "percent": "50", "fee": "10"},
+    ]
+    more_for_less = [{"notice_hours": 24, "percent": "100"}, {"notice_hours": 48, "percent": "5"}]
+    refused = client.patch(
+        "/api/v1/tenants/default", headers=boss, json={"refund_tiers": more_for_less}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["invalid-params"][0]["name"] == "refund_tiers"
+    cleared = client.patch("/api/v1/tenants/default", headers=boss, json={"refund_tiers": []})
+    assert cleared.json()["refund_tiers"] is None
+
+
 def test_reference_data_currencies_and_rates(
     world: World,
 ) -> None:

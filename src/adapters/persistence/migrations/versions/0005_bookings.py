@@ -1,4 +1,4 @@
-"""Bookings, seat assignments, the outbox and idempotency keys.
+"""Bookings, seat assignments, the outbox, idempotency keys; tenants' refund rules.
 
 Revision ID: 0005
 Revises: 0004
@@ -18,6 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply."""
+    with op.batch_alter_table("tenants", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("refund_tiers", sa.Text(), nullable=True))
     op.create_table(
         "bookings",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -108,3 +110,5 @@ def downgrade() -> None:
     op.drop_table("outbox_events")
     op.drop_table("seat_assignments")
     op.drop_table("bookings")
+    with op.batch_alter_table("tenants", schema=None) as batch_op:
+        batch_op.drop_column("refund_tiers")
