@@ -18,14 +18,15 @@ from adapters.money.babel_currencies import BabelCurrencies
 from adapters.payments.bitcoin_sandbox import BitcoinSandbox
 from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
 from conftest import FLIGHTS1, fake_container
-from entrypoints.bootstrap import BookingParts, InventoryParts
+from entrypoints.bootstrap import BookingParts, InventoryParts, PricingParts
 from entrypoints.http.app import create_app
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, Leg, flight_id
 from funflights_core.identity import IdentityService
-from funflights_core.money import Money
+from funflights_core.money import Currency, Money
 from funflights_core.price_quotes import Buyer
 from funflights_core.refund_policy import RefundTier
 from funflights_core.role import Role
+from funflights_core.staff import operator
 from funflights_core.tenant_admin import TenantAdmin, TenantFields
 
 EUR = BabelCurrencies().currency("EUR")
@@ -67,6 +68,8 @@ class World:
     tokens: dict[str, str]
     buyers: dict[str, Buyer]
     tenant_admin: TenantAdmin
+    pricing: PricingParts
+    currency_usd: Currency
 
     def headers(self, who: str = "ada", **more: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}", **more}
@@ -143,6 +146,8 @@ def world() -> Iterator[World]:
             tokens,
             buyers,
             tenants,
+            container.resolve(PricingParts),
+            BabelCurrencies().currency("USD"),
         )
 
 
@@ -486,3 +491,44 @@ def test_a_tenant_sets_its_own_refund_rules(world: World) -> None:
         bookings.quote_cancellation, attrs.evolve(customer, tenant=default), booking["id"]
     )
     assert str(again.refund.amount) == booking["price"]["total"]["amount"]
+
+
+def test_a_coupon_and_points_apply_at_the_hold_and_come_back_on_cancel(world: World) -> None:
+    pricing: PricingParts = world.pricing
+    staff = operator("default", "test")
+    fields = {"percent_off": "10", "below_cost_allowed": True, "total_uses": 1}
+    world.call(pricing.coupons.create, staff, "spring10", fields)
+    world.call(
+        pricing.loyalty.earn,
+        world.buyers["ada"].tenant,
+        world.buyers["ada"].customer_id,
+        Money.of("500", world.currency_usd),
+        "earlier-trip",
+    )
+    balance = world.client.get("/api/v1/loyalty/me", headers=world.headers()).json()["balance"]
+
+    booking = world.held(coupons=["Spring10"], redeem_points=100)
+
+    price = booking["price"]
+    fares = Decimal(price["fares"]["amount"])
+    assert price["coupons"] == ["SPRING10"]
+    assert Decimal(price["discount"]["amount"]) == (fares / 10).quantize(Decimal("0.01"))
+    assert price["points"] == 100
+    used = world.client.get("/api/v1/loyalty/me", headers=world.headers()).json()["balance"]
+    assert used == balance - 100
+    offer = world.offer(who="bob")
+    fully_used = world.hold("bob", offer_id=offer, travellers=[ADA], coupons=["SPRING10"])
+    assert fully_used.status_code == 422
+    assert "SPRING10" in fully_used.json()["detail"]
+
+    url = f"/api/v1/bookings/{booking['id']}"
+    quote = world.client.post(f"{url}/cancellation-quote", headers=world.headers(), json={})
+    assert quote.json()["refund"] is None  # nothing was paid
+    done = world.client.post(
+        f"{url}/cancellation", headers=world.headers(), json={"quote_id": quote.json()["id"]}
+    )
+    assert done.json()["status"] == "cancelled"
+    back = world.client.get("/api/v1/loyalty/me", headers=world.headers()).json()["balance"]
+    assert back == balance
+    again = world.hold("bob", offer_id=offer, travellers=[ADA], coupons=["SPRING10"])
+    assert again.status_code == 201, again.text
