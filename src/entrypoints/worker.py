@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 
 import attrs
@@ -34,11 +35,20 @@ class WorkerPass:
         return bool(self.released or self.delivered or self.retried or self.dead)
 
 
+HOUSEKEEPING_S = 3600.0
+"""How often a worker drops idempotency keys past their 24 hours."""
+
+
 async def one_pass(parts: BookingParts) -> WorkerPass:
     """Release what lapsed, then deliver what is due."""
     released = await parts.bookings.expire_due()
     delivery = await parts.delivery.deliver_due()
     return WorkerPass(released, delivery.delivered, delivery.retried, delivery.dead)
+
+
+async def housekeeping(parts: BookingParts) -> int:
+    """Drop what is kept for a while only (idempotency keys older than a day): how many."""
+    return await parts.idempotency.forget_expired()
 
 
 async def run_worker(
@@ -50,7 +60,15 @@ async def run_worker(
     report: Callable[[WorkerPass], None] | None = None,
 ) -> None:
     """Pass after pass until ``stop`` is set (or once); waits ``interval_s`` when idle."""
+    tidied_at: float | None = None
     while not stop.is_set():
+        now = time.monotonic()
+        if tidied_at is None or now - tidied_at >= HOUSEKEEPING_S:
+            tidied_at = now
+            try:
+                await housekeeping(parts)
+            except Exception:
+                _log.exception("worker housekeeping failed")
         try:
             done = await one_pass(parts)
         except Exception:

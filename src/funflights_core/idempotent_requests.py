@@ -45,3 +45,15 @@ class IdempotentRequests:
         async with self._database.for_tenant(tenant_id) as uow:
             await uow.idempotency.release(key, owner)
             await uow.commit()
+
+    async def forget_expired(self) -> int:
+        """Drop every tenant's keys older than they are kept for: how many."""
+        async with self._database.platform() as platform:
+            tenants = [tenant.id for tenant in await platform.tenants.all()]
+        moment = self._clock.now() - KEPT_FOR
+        forgotten = 0
+        for tenant_id in tenants:
+            async with self._database.for_tenant(tenant_id) as uow:
+                forgotten += await uow.idempotency.forget_before(moment)
+                await uow.commit()
+        return forgotten
