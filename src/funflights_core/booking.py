@@ -215,6 +215,10 @@ class Booking:
     def moved(
         self, status: BookingStatus, *, at: datetime, actor: str, reason: str, **changes: object
     ) -> Booking:
-        """The booking after a status move (``IllegalMove`` if not allowed), with changes."""
+        """The booking after a status move (``IllegalMove`` if not allowed), with changes.
+
+        A cancellation quote is for the booking as it stood: any move drops it.
+        """
         lifecycle = self.lifecycle.moved(status, at=at, actor=actor, reason=reason)
+        changes.setdefault("quote", None)
         return attrs.evolve(self, lifecycle=lifecycle, **changes)  # type: ignore[arg-type]

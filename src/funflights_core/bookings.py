@@ -44,7 +44,7 @@ from funflights_core.exchange import CurrencyExchange
 from funflights_core.flight import Flight, FlightStatus
 from funflights_core.flight_inventory import FlightInventory
 from funflights_core.flight_search import FEW_SEATS
-from funflights_core.idempotency import IdempotencyRecord
+from funflights_core.idempotency import IdempotencyRecord, KeyInUse
 from funflights_core.ids import IdGenerator
 from funflights_core.loyalty import points_to_usd
 from funflights_core.loyalty_accounts import LoyaltyService
@@ -71,6 +71,8 @@ from funflights_core.traveller import Traveller, check_party
 from funflights_core.unit_of_work import TenantUnitOfWork, UnitOfWorkFactory
 
 DEFAULT_HOLD = timedelta(minutes=15)
+STALE = timedelta(minutes=5)
+"""A callback claimed this long ago and never answered was abandoned (its process died)."""
 QUOTE_VALID_FOR = timedelta(minutes=15)
 DEFAULT_BAG_FEE = (Decimal(40), "EUR")
 """One extra checked bag on one flight, before conversion to the booking's currency."""
@@ -423,14 +425,27 @@ class BookingService:
             return await self._store(attrs.evolve(booking, payment=recorded), actor)
         method = self._payments.get(payment.method)
         if result.state is PaymentState.AUTHORIZED:
-            result = await method.capture(result.provider_ref, payment.amount)
+            try:
+                result = await method.capture(result.provider_ref, payment.amount)
+            except BaseException:
+                # Nothing taken: the authorisation lapses at the provider; pay again.
+                await self._back_to_held(booking, actor, "the payment could not be captured")
+                raise
         if result.state is not PaymentState.CAPTURED:
             return await self._store(attrs.evolve(booking, payment=recorded), actor)
         # Providers may name the captured payment anew: refunds must name that one.
         captured = attrs.evolve(
             recorded, provider_ref=result.provider_ref, state=PaymentState.CAPTURED, action=None
         )
-        return await self._confirm(booking, captured, actor, tenant)
+        try:
+            return await self._confirm(booking, captured, actor, tenant)
+        except Gone:
+            raise
+        except BaseException:
+            # Taken but not recorded: give it back rather than keep money for no booking.
+            await self._refund_orphan(booking, captured)
+            await self._back_to_held(booking, actor, "the payment could not be recorded")
+            raise
 
     async def _confirm(
         self, booking: Booking, payment: Payment, actor: str, tenant: Tenant | None = None
@@ -442,6 +457,16 @@ class BookingService:
             tenant = await self._tenant(booking.tenant_id)
         async with self._database.for_tenant(booking.tenant_id) as uow:
             current = await uow.bookings.get(booking.id, for_update=True)
+            recorded = None if current is None else current.payment
+            if (
+                current is not None
+                and current.status is not BookingStatus.AWAITING_PAYMENT
+                and current.status is not BookingStatus.HELD
+                and recorded is not None
+                and recorded.provider_ref == payment.provider_ref
+                and recorded.state is PaymentState.CAPTURED
+            ):
+                return current  # confirmed already by this very payment (a repeat or a race)
             if current is None or not current.lifecycle.can_become(BookingStatus.CONFIRMED):
                 await uow.rollback()
                 await self._refund_orphan(booking, payment)
@@ -473,7 +498,10 @@ class BookingService:
 
     async def _refund_orphan(self, booking: Booking, payment: Payment) -> None:
         method = self._payments.get(payment.method)
-        await method.refund(payment.provider_ref, payment.amount, reference=f"orphan-{booking.id}")
+        # The same reference as a late callback's: the provider refunds one payment once.
+        await method.refund(
+            payment.provider_ref, payment.amount, reference=_late(payment.provider_ref)
+        )
 
     async def _back_to_held(self, booking: Booking, actor: str, reason: str) -> None:
         async with self._database.for_tenant(booking.tenant_id) as uow:
@@ -495,20 +523,18 @@ class BookingService:
         if tenant_id is None:
             return "ignored: no such booking"
         actor = f"payments:{method.name}"
-        async with self._database.for_tenant(tenant_id) as uow:
-            claimed = await uow.idempotency.claim(
-                IdempotencyRecord(event.event_id, actor, event.event_id, self._clock.now())
-            )
-            await uow.commit()
+        claimed = await self._claim_event(tenant_id, event.event_id, actor)
         if claimed is not None:
-            return "ignored: already applied"
+            if claimed.answered:
+                return "ignored: already applied"
+            raise KeyInUse("this event is being applied now; send it again shortly")
         try:
             async with self._database.for_tenant(tenant_id) as uow:
                 booking = await uow.bookings.get(event.reference)
             if booking is None:
                 return "ignored: no such booking"
             outcome = await self._apply_event(booking, event, method, actor)
-        except Exception:
+        except BaseException:
             # Not applied: the provider's next attempt must be taken, not ignored.
             async with self._database.for_tenant(tenant_id) as uow:
                 await uow.idempotency.release(event.event_id, actor)
@@ -519,28 +545,42 @@ class BookingService:
             await uow.commit()
         return outcome
 
+    async def _claim_event(
+        self, tenant_id: str, event_id: str, actor: str
+    ) -> IdempotencyRecord | None:
+        """Claim a callback's event id; a claim abandoned by a dead process is taken over."""
+        now = self._clock.now()
+        async with self._database.for_tenant(tenant_id) as uow:
+            claimed = await uow.idempotency.claim(IdempotencyRecord(event_id, actor, event_id, now))
+            if claimed is not None and not claimed.answered and now - claimed.created_at > STALE:
+                await uow.idempotency.release(event_id, actor)
+                claimed = await uow.idempotency.claim(
+                    IdempotencyRecord(event_id, actor, event_id, now)
+                )
+            await uow.commit()
+        return claimed
+
     async def _apply_event(
         self, booking: Booking, event: PaymentEvent, method: PaymentMethod, actor: str
     ) -> str:
         payment = booking.payment
-        # The callback names the booking; a provider may name the payment anew as it moves.
         waiting = (
             booking.status is BookingStatus.AWAITING_PAYMENT
             and payment is not None
             and payment.method == method.name
+            and payment.provider_ref == event.provider_ref
         )
         if event.kind is WebhookKind.PAID:
             arrived = event.amount
             if arrived is None:
                 return "ignored: no amount"
             if not waiting or event.late:
-                # Never more than the invoice: an overpayment beyond it is the provider's to
-                # return (the sandbox refuses a refund above the amount it asked for).
-                due = payment.amount if payment is not None else arrived
-                back = arrived if arrived <= due else due
-                await method.refund(event.provider_ref, back, reference=event.event_id)
+                await self._refund_late(method, event.provider_ref, arrived, payment)
                 return "refunded: the payment arrived after the hold ended"
             assert payment is not None
+            if arrived.currency.code != payment.amount.currency.code:
+                await self._refund_late(method, event.provider_ref, arrived, None)
+                return "refunded: paid in another currency than asked"
             if arrived < payment.amount:
                 await method.refund(event.provider_ref, arrived, reference=event.event_id)
                 reason = f"underpaid: {arrived} of {payment.amount}"
@@ -549,9 +589,21 @@ class BookingService:
             paid = attrs.evolve(
                 payment, provider_ref=event.provider_ref, state=PaymentState.CAPTURED, action=None
             )
-            await self._confirm(booking, paid, actor)
+            try:
+                await self._confirm(booking, paid, actor)
+            except Gone:
+                return "refunded: the payment arrived after the hold ended"
             return "confirmed"
         if not waiting:
+            recorded = payment is not None and payment.provider_ref == event.provider_ref
+            if (
+                event.kind is WebhookKind.CAPTURED
+                and event.amount is not None
+                and not (recorded and booking.status not in HOLDING)
+            ):
+                # Money taken for a booking that does not hold it: give it back.
+                await self._refund_late(method, event.provider_ref, event.amount, None)
+                return "refunded: no payment was waiting for it"
             return "ignored: no payment waiting"
         assert payment is not None
         if event.kind is WebhookKind.FAILED:
@@ -564,8 +616,20 @@ class BookingService:
             payment.amount,
             summary=payment.summary,
         )
-        await self._after_provider(booking, result, actor)
+        try:
+            await self._after_provider(booking, result, actor)
+        except Gone:
+            return "refunded: the payment arrived after the hold ended"
         return "confirmed"
+
+    async def _refund_late(
+        self, method: PaymentMethod, provider_ref: str, arrived: Money, due: Payment | None
+    ) -> None:
+        """Give back money that came for nothing: never more than was asked, once."""
+        back = arrived
+        if due is not None and due.amount.currency.code == arrived.currency.code:
+            back = arrived if arrived <= due.amount else due.amount
+        await method.refund(provider_ref, back, reference=_late(provider_ref))
 
     # -- cancelling ------------------------------------------------------------------------
 
@@ -589,6 +653,8 @@ class BookingService:
             method = booking.payment.method
         elif booking.status not in HOLDING:
             raise Conflict(f"a {booking.status} booking cannot be cancelled")
+        elif len(chosen) != len(booking.travellers):
+            raise InvalidInput("passengers", "an unpaid booking is cancelled whole")
         if booking.departs_at <= now:
             raise Conflict("the trip has begun: it can no longer be cancelled")
         quote = CancellationQuote(
@@ -604,29 +670,40 @@ class BookingService:
 
     async def cancel(self, buyer: Buyer, booking_id: str, quote_id: str) -> Booking:
         """Cancel as quoted: seats back, the refund to the original payment method."""
-        booking = await self.get(buyer, booking_id)
-        quote = booking.quote
+        customer = _customer(buyer)
         now = self._clock.now()
-        if quote is None or quote.id != quote_id:
-            raise NotFound(f"no cancellation quote {quote_id} for booking {booking_id}")
-        if now >= quote.expires_at:
-            raise Gone("the cancellation quote expired; ask for a new one")
-        actor = f"customer:{booking.customer_id}"
-        refunds = booking.refunds
-        if quote.refund is not None and quote.refund.amount > 0:
-            assert booking.payment is not None
-            method = self._payments.get(booking.payment.method)
-            done = await method.refund(
-                booking.payment.provider_ref, quote.refund, reference=quote.id
-            )
-            refund = Refund(
-                self._ids.new_id(), done.amount, done.refund_ref, quote.passengers, now, "cancelled"
-            )
-            refunds = (*refunds, refund)
-        async with self._database.for_tenant(booking.tenant_id) as uow:
-            current = await uow.bookings.get(booking.id, for_update=True)
-            if current is None or current.version != booking.version:
-                raise Conflict("the booking changed meanwhile; ask for a new quote")
+        actor = f"customer:{customer}"
+        # Checked, refunded and recorded under the booking's lock: two confirmations of one
+        # quote, or a change racing it, cannot both give money back.
+        async with self._database.for_tenant(buyer.tenant.id) as uow:
+            current = await uow.bookings.get(booking_id, for_update=True)
+            if current is None or current.customer_id != customer:
+                raise NotFound(f"no booking {booking_id}")
+            quote = current.quote
+            if quote is None or quote.id != quote_id:
+                raise NotFound(f"no cancellation quote {quote_id} for booking {booking_id}")
+            if now >= quote.expires_at:
+                raise Gone("the cancellation quote expired; ask for a new one")
+            refunds = current.refunds
+            if quote.refund is not None and quote.refund.amount > 0:
+                assert current.payment is not None  # a quote with a refund was of a paid one
+                method = self._payments.get(current.payment.method)
+                # The quote's id makes the refund idempotent at the provider: a retry after a
+                # failed commit gives back the same refund, not a second one.
+                done = await method.refund(
+                    current.payment.provider_ref, quote.refund, reference=quote.id
+                )
+                refunds = (
+                    *refunds,
+                    Refund(
+                        self._ids.new_id(),
+                        done.amount,
+                        done.refund_ref,
+                        quote.passengers,
+                        now,
+                        "cancelled",
+                    ),
+                )
             everyone = frozenset(range(len(current.travellers)))
             if current.status in HOLDING:
                 leaving, status = everyone, BookingStatus.CANCELLED
@@ -643,17 +720,16 @@ class BookingService:
                 reason=f"cancelled {len(leaving - current.cancelled)} passenger(s)",
                 cancelled=current.cancelled | leaving,
                 refunds=refunds,
-                quote=None,
             )
             await self._release(uow, current, leaving)
             if after.cancelled == everyone:
                 await self._undo_rewards(uow, current)
             await self._replace(uow, current, after, actor)
             await self._event(uow, EventKind.BOOKING_CANCELLED, after)
-            if refunds != booking.refunds:
+            if refunds != current.refunds:
                 await self._event(uow, EventKind.BOOKING_REFUNDED, after)
             await uow.commit()
-        return attrs.evolve(after, version=after.version + 1)
+        return attrs.evolve(after, version=current.version + 1)
 
     # -- expiring --------------------------------------------------------------------------
 
@@ -800,6 +876,11 @@ class BookingService:
         if not chosen:
             raise InvalidInput("passengers", "choose at least one passenger")
         return chosen
+
+
+def _late(provider_ref: str) -> str:
+    """The refund reference for money that came for a booking no longer waiting for it."""
+    return f"late-{provider_ref}"
 
 
 def offer_origin(flights: Sequence[Flight]) -> str:

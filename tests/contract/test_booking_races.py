@@ -66,6 +66,7 @@ class CountingMethods:
     def __init__(self, inner: Any) -> None:
         self._inner = inner
         self.authorized = 0
+        self.refunded = 0
 
     def get(self, name: str) -> PaymentMethod:
         method = self._inner.get(name)
@@ -77,6 +78,10 @@ class CountingMethods:
             async def authorize(self, request: PaymentRequest) -> PaymentResult:
                 counter.authorized += 1
                 return await method.authorize(request)
+
+            async def refund(self, provider_ref: str, amount: Money, *, reference: str) -> Any:
+                counter.refunded += 1
+                return await method.refund(provider_ref, amount, reference=reference)
 
             def __getattr__(self, attribute: str) -> Any:
                 return getattr(method, attribute)
@@ -245,6 +250,29 @@ async def test_concurrent_payments_of_one_booking_charge_once_even_without_a_key
     assert len(confirmed) == 1
     assert all(isinstance(r, Conflict) for r in results if isinstance(r, BaseException))
     assert shop.methods.authorized == 1
+
+
+async def test_concurrent_continuations_of_a_3ds_payment_confirm_once_refund_nothing(
+    database: SqlUnitOfWorkFactory,
+) -> None:
+    shop = await open_shop(database, seats=10)
+    booking = await shop.parts.bookings.hold(
+        shop.buyer, HoldRequest(await shop.offer(shop.buyer), (ADA,))
+    )
+    challenge = {**CARD, "number": "4000000000003220"}
+    await shop.parts.bookings.pay(shop.buyer, booking.id, PayRequest("card", challenge))
+
+    results = await _outcomes(
+        [shop.parts.bookings.resume(shop.buyer, booking.id, {"result": "pass"}) for _ in range(10)]
+    )
+
+    confirmed = [r for r in results if not isinstance(r, BaseException)]
+    assert confirmed, results
+    assert all(isinstance(r, Conflict) for r in results if isinstance(r, BaseException))
+    assert shop.methods.refunded == 0  # the payment that confirmed it is never given back
+    stored = await shop.parts.bookings.get(shop.buyer, booking.id)
+    assert stored.status.value == "confirmed"
+    assert stored.refunds == ()
 
 
 class RecordingMailer:

@@ -532,3 +532,45 @@ def test_a_coupon_and_points_apply_at_the_hold_and_come_back_on_cancel(world: Wo
     assert back == balance
     again = world.hold("bob", offer_id=offer, travellers=[ADA], coupons=["SPRING10"])
     assert again.status_code == 201, again.text
+
+
+def test_a_quote_is_for_the_booking_as_it_stood(world: World) -> None:
+    booking = world.held(travellers=[ADA, CHARLES])
+    url = f"/api/v1/bookings/{booking['id']}"
+    part = world.client.post(
+        f"{url}/cancellation-quote", headers=world.headers(), json={"passengers": [1]}
+    )
+    assert part.status_code == 422  # an unpaid booking is cancelled whole
+    quote = world.client.post(f"{url}/cancellation-quote", headers=world.headers(), json={})
+    assert quote.json()["refund"] is None
+
+    assert world.pay(booking).json()["status"] == "confirmed"
+    stale = world.client.post(
+        f"{url}/cancellation", headers=world.headers(), json={"quote_id": quote.json()["id"]}
+    )
+
+    assert stale.status_code == 404  # paying dropped the quote: nothing cancelled for free
+    after = world.client.get(url, headers=world.headers()).json()
+    assert after["status"] == "confirmed"
+
+
+def test_money_arriving_after_the_hold_ended_is_refunded_once(world: World) -> None:
+    booking = world.held()
+    invoice = world.pay(booking, method="bitcoin").json()["payment"]["next_action"]
+    stored = world.call(world.parts.bookings.get, world.buyers["ada"], booking["id"])
+    world.later(16)
+    assert world.call(world.parts.bookings.expire_due) == 1
+    bitcoin = world.parts.payments.get("bitcoin")
+    assert isinstance(bitcoin, BitcoinSandbox)
+    headers, body = bitcoin.simulated_payment(
+        stored.payment.provider_ref, Decimal(invoice["data"]["btc_amount"]), world.clock.now()
+    )
+    hook = "/api/v1/payments/webhooks/bitcoin"
+
+    first = world.client.post(hook, headers=headers, content=body)
+    again = world.client.post(hook, headers=headers, content=body)
+
+    assert first.json() == {"result": "refunded: the payment arrived after the hold ended"}
+    assert again.json() == {"result": "ignored: already applied"}
+    after = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers())
+    assert after.json()["status"] == "expired"
