@@ -110,8 +110,11 @@ class Refund:
     amount: Money
     refund_ref: str
     passengers: tuple[int, ...]
+    """Whose cancellation it pays back (none for a date change's difference)."""
     at: datetime
     reason: str
+    provider_ref: str = ""
+    """The payment it was taken from ("": the booking's first payment)."""
 
 
 @attrs.frozen
@@ -154,6 +157,8 @@ class Booking:
     """Passengers (by position) whose part is cancelled."""
     quote: CancellationQuote | None = None
     """The latest cancellation quote, until it is confirmed or a newer one replaces it."""
+    top_ups: tuple[Payment, ...] = ()
+    """Captured payments of the difference when a date change cost more."""
     version: int = 0
     """Bumped by the store on every change: a stale copy cannot overwrite a newer one."""
 
@@ -186,10 +191,10 @@ class Booking:
 
     @property
     def captured(self) -> Money | None:
-        """What the payment took, in its currency (None before it is captured)."""
+        """What the payments took, in their currency (None before the first is captured)."""
         if self.payment is None or self.payment.state is not PaymentState.CAPTURED:
             return None
-        return self.payment.amount
+        return sum((top_up.amount for top_up in self.top_ups), self.payment.amount)
 
     @property
     def refunded(self) -> Money | None:
@@ -199,11 +204,33 @@ class Booking:
         zero = self.payment.amount * 0
         return sum((refund.amount for refund in self.refunds), zero)
 
+    def refundable(self) -> list[tuple[Payment, Money]]:
+        """Each captured payment with what can still be given back from it, latest first."""
+        if self.payment is None or self.payment.state is not PaymentState.CAPTURED:
+            return []
+        payments = [*reversed(self.top_ups), self.payment]
+        left = []
+        for payment in payments:
+            taken = sum(
+                (
+                    r.amount
+                    for r in self.refunds
+                    if (r.provider_ref or self.payment.provider_ref) == payment.provider_ref
+                ),
+                payment.amount * 0,
+            )
+            left.append((payment, payment.amount - taken))
+        return left
+
     def shares(self) -> tuple[Money, ...]:
-        """Each passenger's share of the captured amount (split to the minor unit)."""
+        """Each passenger's share of what was paid, less the differences given back by date
+        changes (split to the minor unit)."""
         captured = self.captured
         if captured is None:
             return ()
+        for refund in self.refunds:
+            if not refund.passengers:
+                captured = captured - refund.amount
         weights = [self._weight(p) for p in range(len(self.travellers))]
         return captured.allocate(weights)
 

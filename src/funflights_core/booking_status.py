@@ -52,7 +52,13 @@ MOVES: dict[BookingStatus, frozenset[BookingStatus]] = {
         }
     ),
     BookingStatus.CONFIRMED: frozenset(
-        {BookingStatus.CANCELLED, BookingStatus.PARTIALLY_REFUNDED, BookingStatus.REFUNDED}
+        # Confirmed again: new flights (a date change), re-ticketed.
+        {
+            BookingStatus.CONFIRMED,
+            BookingStatus.CANCELLED,
+            BookingStatus.PARTIALLY_REFUNDED,
+            BookingStatus.REFUNDED,
+        }
     ),
     BookingStatus.PARTIALLY_REFUNDED: frozenset(
         # The last passengers may leave with nothing to give back (too close to departure).

@@ -43,7 +43,7 @@ from funflights_core.errors import (
 from funflights_core.exchange import CurrencyExchange
 from funflights_core.flight import Flight, FlightStatus
 from funflights_core.flight_inventory import FlightInventory
-from funflights_core.flight_search import FEW_SEATS
+from funflights_core.flight_search import FEW_SEATS, SALE_LEAD
 from funflights_core.idempotency import IdempotencyRecord, KeyInUse
 from funflights_core.ids import IdGenerator
 from funflights_core.loyalty import points_to_usd
@@ -113,6 +113,14 @@ class PayRequest:
     currency: str | None = None
     """The currency to pay in; default: the booking's."""
     return_url: str | None = None
+
+
+@attrs.frozen
+class ChangeRequest:
+    """Move a booking to the flights of another offer; ``payment`` pays a higher price."""
+
+    offer_id: str
+    payment: PayRequest | None = None
 
 
 class BookingService:
@@ -686,23 +694,10 @@ class BookingService:
                 raise Gone("the cancellation quote expired; ask for a new one")
             refunds = current.refunds
             if quote.refund is not None and quote.refund.amount > 0:
-                assert current.payment is not None  # a quote with a refund was of a paid one
-                method = self._payments.get(current.payment.method)
-                # The quote's id makes the refund idempotent at the provider: a retry after a
-                # failed commit gives back the same refund, not a second one.
-                done = await method.refund(
-                    current.payment.provider_ref, quote.refund, reference=quote.id
-                )
-                refunds = (
-                    *refunds,
-                    Refund(
-                        self._ids.new_id(),
-                        done.amount,
-                        done.refund_ref,
-                        quote.passengers,
-                        now,
-                        "cancelled",
-                    ),
+                # The quote's id makes the refunds idempotent at the provider: a retry after
+                # a failed commit gives back the same refunds, not more.
+                refunds += await self._give_back(
+                    current, quote.refund, quote.id, quote.passengers, "cancelled", now
                 )
             everyone = frozenset(range(len(current.travellers)))
             if current.status in HOLDING:
@@ -730,6 +725,190 @@ class BookingService:
                 await self._event(uow, EventKind.BOOKING_REFUNDED, after)
             await uow.commit()
         return attrs.evolve(after, version=current.version + 1)
+
+    async def _give_back(
+        self,
+        booking: Booking,
+        amount: Money,
+        reference: str,
+        passengers: tuple[int, ...],
+        reason: str,
+        now: datetime,
+    ) -> tuple[Refund, ...]:
+        """Refund ``amount`` from the booking's payments, the latest first, each up to what
+        it has left: one provider refund per payment touched."""
+        refunds: list[Refund] = []
+        remaining = amount
+        for n, (payment, left) in enumerate(booking.refundable()):
+            if remaining.amount <= 0:
+                break
+            if left.amount <= 0:
+                continue
+            part = remaining if remaining <= left else left
+            method = self._payments.get(payment.method)
+            done = await method.refund(payment.provider_ref, part, reference=f"{reference}-{n}")
+            refunds.append(
+                Refund(
+                    self._ids.new_id(),
+                    done.amount,
+                    done.refund_ref,
+                    passengers,
+                    now,
+                    reason,
+                    payment.provider_ref,
+                )
+            )
+            remaining = remaining - part
+        return tuple(refunds)
+
+    # -- changing dates --------------------------------------------------------------------
+
+    async def change(self, buyer: Buyer, booking_id: str, request: ChangeRequest) -> Booking:
+        """Move a confirmed booking to the flights of another offer (a new date): the new
+        price is checked, the seats move, and the difference is charged or refunded."""
+        customer = _customer(buyer)
+        offer = await self._offers.get(buyer, request.offer_id)
+        check = await self._offers.reprice(buyer, offer.id)
+        if check.changed:
+            raise PriceChanged(check.old_total, check.new_total)
+        offer = check.offer
+        flights = await self._flights(offer.flight_ids)
+        now = self._clock.now()
+        actor = f"customer:{customer}"
+        captured: tuple[PaymentMethod, Payment] | None = None
+        try:
+            async with self._database.for_tenant(buyer.tenant.id) as uow:
+                current = await uow.bookings.get(booking_id, for_update=True)
+                if current is None or current.customer_id != customer:
+                    raise NotFound(f"no booking {booking_id}")
+                draft = await self._changed(buyer, current, offer, flights, now, actor)
+                few = False
+                for flight_id in draft.flight_ids:
+                    left = await uow.seats.take(flight_id, draft.cabin, draft.seated)
+                    if left is None:
+                        raise SoldOut(
+                            f"fewer than {draft.seated} {draft.cabin} seats are left on {flight_id}"
+                        )
+                    few = few or left <= FEW_SEATS
+                difference = draft.price.total - current.price.total
+                payment = current.payment
+                assert payment is not None  # confirmed, so paid
+                owed = Money(difference.amount * payment.rate, payment.amount.currency).rounded()
+                change_id = self._ids.new_id()
+                if owed.amount > 0:
+                    top_up = await self._top_up(current, owed, payment.rate, request.payment)
+                    captured = (self._payments.get(top_up.method), top_up)
+                    draft = attrs.evolve(draft, top_ups=(*current.top_ups, top_up))
+                elif owed.amount < 0:
+                    back = await self._give_back(
+                        current, -owed, f"change-{change_id}", (), "date change", now
+                    )
+                    draft = attrs.evolve(draft, refunds=(*current.refunds, *back))
+                await self._release(uow, current, frozenset(range(len(current.travellers))))
+                if few:
+                    await uow.seats.seats_changed()
+                await self._replace(uow, current, draft, actor)
+                await self._event(uow, EventKind.BOOKING_CHANGED, draft)
+                if owed.amount < 0:
+                    await self._event(uow, EventKind.BOOKING_REFUNDED, draft)
+                await uow.commit()
+        except BaseException:
+            if captured is not None:
+                # Charged for a change that did not happen: give it back.
+                method, top_up = captured
+                await method.refund(
+                    top_up.provider_ref, top_up.amount, reference=_late(top_up.provider_ref)
+                )
+            raise
+        return attrs.evolve(draft, version=current.version + 1)
+
+    async def _changed(
+        self,
+        buyer: Buyer,
+        current: Booking,
+        offer: Offer,
+        flights: Sequence[Flight],
+        now: datetime,
+        actor: str,
+    ) -> Booking:
+        """The booking on the offer's flights (not stored), or why it cannot move there."""
+        if current.status is not BookingStatus.CONFIRMED:
+            raise Conflict(f"a {current.status} booking cannot change flights")
+        if current.cancelled:
+            raise Conflict("a booking with cancelled passengers cannot change flights")
+        if current.departs_at <= now + SALE_LEAD:
+            raise Conflict("the trip begins too soon to change it")
+        if offer.currency != current.currency:
+            raise InvalidInput("offer_id", f"make the offer in {current.currency}, as booked")
+        departs_at = flights[0].departs_at
+        check_party(
+            current.travellers, offer.passengers, travel_day=departs_at.date(), today=now.date()
+        )
+        carried = {
+            p: max((b.bags for b in current.bags if b.passenger == p), default=0)
+            for p in range(len(current.travellers))
+        }
+        bags = tuple(
+            BagChoice(p, flight.id, count)
+            for p, count in carried.items()
+            if count
+            for flight in flights
+        )
+        fee = current.price.bag_fee
+        price = attrs.evolve(
+            current.price,
+            fares=offer.total,
+            extras=fee * sum(b.bags for b in bags) if bags else fee * 0,
+        )
+        return current.moved(
+            BookingStatus.CONFIRMED,
+            at=now,
+            actor=actor,
+            reason="moved to " + " ".join(offer.flight_ids),
+            offer_id=offer.id,
+            flight_ids=offer.flight_ids,
+            cabin=offer.cabin,
+            price=price,
+            departs_at=departs_at,
+            seats=(),
+            bags=bags,
+            tickets=tuple(
+                Ticket(p, flight_id, ticket_number(current.id, p, flight_id))
+                for p in range(len(current.travellers))
+                for flight_id in offer.flight_ids
+            ),
+        )
+
+    async def _top_up(
+        self, booking: Booking, owed: Money, rate: Decimal, request: PayRequest | None
+    ) -> Payment:
+        """The difference, captured (in the first payment's currency)."""
+        if request is None:
+            raise InvalidInput(
+                "payment", f"the new flights cost {owed} more: send a payment for it"
+            )
+        method = self._payments.get(request.method)
+        result = await method.authorize(
+            PaymentRequest(booking.id, owed, request.details, request.return_url)
+        )
+        if result.state is PaymentState.DECLINED:
+            raise PaymentDeclined(
+                f"the payment of the difference was declined ({result.decline_reason}); "
+                "nothing changed"
+            )
+        if result.state is PaymentState.ACTION_REQUIRED:
+            raise InvalidInput(
+                "payment",
+                f"{method.name} needs the payer to act; pay a change's difference with a "
+                "card that does not (nothing was charged)",
+            )
+        if result.state is PaymentState.AUTHORIZED:
+            result = await method.capture(result.provider_ref, owed)
+        if result.state is not PaymentState.CAPTURED:
+            raise InvalidInput("payment", "the difference could not be taken; nothing changed")
+        return Payment(
+            method.name, result.provider_ref, PaymentState.CAPTURED, owed, rate, result.summary
+        )
 
     # -- expiring --------------------------------------------------------------------------
 

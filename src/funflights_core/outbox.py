@@ -25,6 +25,7 @@ class EventKind(enum.StrEnum):
     """What happened."""
 
     BOOKING_CONFIRMED = "booking.confirmed"
+    BOOKING_CHANGED = "booking.changed"
     BOOKING_CANCELLED = "booking.cancelled"
     BOOKING_REFUNDED = "booking.refunded"
     HOLD_EXPIRED = "booking.hold_expired"

@@ -7,6 +7,7 @@ from funflights_core.outbox import EventKind, OutboxEvent
 
 _SUBJECTS = {
     EventKind.BOOKING_CONFIRMED: "Your booking {record_locator} is confirmed",
+    EventKind.BOOKING_CHANGED: "Your booking {record_locator} has new flights",
     EventKind.BOOKING_CANCELLED: "Your booking {record_locator} is cancelled",
     EventKind.BOOKING_REFUNDED: "A refund for booking {record_locator} is on its way",
     EventKind.HOLD_EXPIRED: "Your held seats were released",
@@ -15,6 +16,8 @@ _SUBJECTS = {
 _OPENINGS = {
     EventKind.BOOKING_CONFIRMED: "Thank you: your payment went through and your tickets are "
     "issued.",
+    EventKind.BOOKING_CHANGED: "As you asked, your trip moved to new flights; your new "
+    "e-tickets replace the old ones.",
     EventKind.BOOKING_CANCELLED: "As you asked, your booking is cancelled.",
     EventKind.BOOKING_REFUNDED: "We have sent your refund to the payment method you used. "
     "It can take a few days to show.",

@@ -104,6 +104,10 @@ def a_paid_booking() -> Booking:
             Refund(
                 "r-1", Money.of("100", USD), "rf-1", (1,), NOW + timedelta(hours=1), "cancelled"
             ),
+            Refund("r-2", Money.of("5.5", USD), "rf-2", (), NOW, "date change", "ref-2"),
+        ),
+        top_ups=(
+            Payment("paypal", "ref-2", PaymentState.CAPTURED, Money.of("20", USD), Decimal(1)),
         ),
         cancelled=frozenset({1}),
         quote=CancellationQuote(

@@ -74,6 +74,7 @@ class _Refund(msgspec.Struct):
     passengers: list[int]
     at: datetime
     reason: str
+    provider_ref: str = ""
 
 
 class _Quote(msgspec.Struct):
@@ -105,6 +106,7 @@ class _Booking(msgspec.Struct):
     refunds: list[_Refund]
     cancelled: list[int]
     quote: _Quote | None
+    top_ups: list[_Payment] = []
 
 
 _encode = msgspec.json.Encoder().encode
@@ -120,6 +122,20 @@ def booking_text(booking: Booking) -> str:
     price = booking.price
     payment = booking.payment
     quote = booking.quote
+
+    def paid(payment: Payment) -> _Payment:
+        return _Payment(
+            payment.method,
+            payment.provider_ref,
+            payment.state.value,
+            _money(payment.amount),
+            str(payment.rate),
+            payment.summary,
+            None
+            if payment.action is None
+            else _Action(payment.action.kind, payment.action.url, dict(payment.action.data)),
+        )
+
     document = _Booking(
         offer_id=booking.offer_id,
         flight_ids=list(booking.flight_ids),
@@ -156,23 +172,20 @@ def booking_text(booking: Booking) -> str:
         seats=[(s.passenger, s.flight_id, s.seat) for s in booking.seats],
         bags=[(b.passenger, b.flight_id, b.bags) for b in booking.bags],
         tickets=[(t.passenger, t.flight_id, t.number) for t in booking.tickets],
-        payment=None
-        if payment is None
-        else _Payment(
-            payment.method,
-            payment.provider_ref,
-            payment.state.value,
-            _money(payment.amount),
-            str(payment.rate),
-            payment.summary,
-            None
-            if payment.action is None
-            else _Action(payment.action.kind, payment.action.url, dict(payment.action.data)),
-        ),
+        payment=None if payment is None else paid(payment),
         refunds=[
-            _Refund(r.id, _money(r.amount), r.refund_ref, list(r.passengers), r.at, r.reason)
+            _Refund(
+                r.id,
+                _money(r.amount),
+                r.refund_ref,
+                list(r.passengers),
+                r.at,
+                r.reason,
+                r.provider_ref,
+            )
             for r in booking.refunds
         ],
+        top_ups=[paid(top_up) for top_up in booking.top_ups],
         cancelled=sorted(booking.cancelled),
         quote=None
         if quote is None
@@ -206,8 +219,21 @@ def booking_of(
     def money(value: _Money) -> Money:
         return Money(Decimal(value.amount), currencies.currency(value.currency))
 
-    payment = d.payment
     quote = d.quote
+
+    def paid(payment: _Payment) -> Payment:
+        return Payment(
+            payment.method,
+            payment.provider_ref,
+            PaymentState(payment.state),
+            money(payment.amount),
+            Decimal(payment.rate),
+            payment.summary,
+            None
+            if payment.action is None
+            else NextAction(payment.action.kind, payment.action.url, payment.action.data),
+        )
+
     return Booking(
         id=id,
         tenant_id=tenant_id,
@@ -258,23 +284,20 @@ def booking_of(
         bags=tuple(BagChoice(p, f, n) for p, f, n in d.bags),
         record_locator=record_locator,
         tickets=tuple(Ticket(p, f, n) for p, f, n in d.tickets),
-        payment=None
-        if payment is None
-        else Payment(
-            payment.method,
-            payment.provider_ref,
-            PaymentState(payment.state),
-            money(payment.amount),
-            Decimal(payment.rate),
-            payment.summary,
-            None
-            if payment.action is None
-            else NextAction(payment.action.kind, payment.action.url, payment.action.data),
-        ),
+        payment=None if d.payment is None else paid(d.payment),
         refunds=tuple(
-            Refund(r.id, money(r.amount), r.refund_ref, tuple(r.passengers), r.at, r.reason)
+            Refund(
+                r.id,
+                money(r.amount),
+                r.refund_ref,
+                tuple(r.passengers),
+                r.at,
+                r.reason,
+                r.provider_ref,
+            )
             for r in d.refunds
         ),
+        top_ups=tuple(paid(top_up) for top_up in d.top_ups),
         cancelled=frozenset(d.cancelled),
         quote=None
         if quote is None

@@ -119,6 +119,7 @@ _REQUEST_STRUCTS: dict[str, type[msgspec.Struct]] = {
         bookings_wire.BagsIn,
         bookings_wire.PaymentIn,
         bookings_wire.ContinueIn,
+        bookings_wire.ChangeIn,
         bookings_wire.CancellationQuoteIn,
         bookings_wire.CancelIn,
     )

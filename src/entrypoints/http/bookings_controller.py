@@ -14,6 +14,7 @@ from entrypoints.http.bookings_wire import (
     BookingOut,
     CancelIn,
     CancellationQuoteIn,
+    ChangeIn,
     ContinueIn,
     HoldIn,
     PaymentIn,
@@ -190,6 +191,33 @@ class BookingsController(Controller):
 
         async def work() -> tuple[int, msgspec.Struct]:
             booking = await api.services.bookings.cancel(api.customer(), booking_id, data.quote_id)
+            return 200, BookingOut.of(booking)
+
+        return await idempotent(api, request, work)
+
+    @post(
+        "/{booking_id:str}/change",
+        summary="Move a confirmed booking to other flights (a new date)",
+        description="Make an offer of the new flights first (same party, same currency). The "
+        "offer's price is checked again (409 price-changed), the seats move (409 when too few "
+        "are left), seat choices are dropped and extra bags carried over; the difference is "
+        "refunded to the payments made (latest first) or, when the new flights cost more, "
+        "charged to 'payment' (422 without one, 402 declined: then nothing changes). The "
+        "booking keeps its record locator and gets new e-tickets." + KEY_DOC,
+        responses=api_problem_responses(401, 402, 404, 409, 410, 422),
+        opt={"api_key_scope": Scope.BOOK},
+    )
+    async def change(
+        self,
+        api: NamedDependency[ApiContext],
+        request: Request[Any, Any, Any],
+        booking_id: BookingId,
+        data: JSONBody[ChangeIn],
+    ) -> Response[bytes]:
+        """The booking on its new flights."""
+
+        async def work() -> tuple[int, msgspec.Struct]:
+            booking = await api.services.bookings.change(api.customer(), booking_id, data.request())
             return 200, BookingOut.of(booking)
 
         return await idempotent(api, request, work)

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 import msgspec
 
 from entrypoints.http.pricing_wire import MoneyOut
-from funflights_core.booking import BagChoice, Booking, CancellationQuote, SeatChoice
-from funflights_core.bookings import HoldRequest, PayRequest
+from funflights_core.booking import BagChoice, Booking, CancellationQuote, Payment, SeatChoice
+from funflights_core.bookings import ChangeRequest, HoldRequest, PayRequest
 from funflights_core.traveller import DocumentKind, TravelDocument, Traveller
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
@@ -101,6 +101,20 @@ class PaymentIn(msgspec.Struct, forbid_unknown_fields=True):
         return PayRequest(self.method, dict(self.details), self.currency, self.return_url)
 
 
+class ChangeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Move the booking to the flights of another offer (a new date); ``payment`` pays the
+    difference when they cost more (a method that needs no extra step from the payer)."""
+
+    offer_id: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    payment: PaymentIn | None = None
+
+    def request(self) -> ChangeRequest:
+        """The domain's request."""
+        return ChangeRequest(
+            self.offer_id, None if self.payment is None else self.payment.request()
+        )
+
+
 class ContinueIn(msgspec.Struct, forbid_unknown_fields=True):
     """The payer's answer to a payment's next action (3-D Secure result, PayPal approval)."""
 
@@ -175,6 +189,24 @@ class PaymentOut(msgspec.Struct):
     summary: str
     next_action: dict[str, object] | None
 
+    @classmethod
+    def of(cls, payment: Payment) -> PaymentOut:
+        """The wire form of a payment."""
+        return cls(
+            method=payment.method,
+            state=payment.state.value,
+            amount=MoneyOut.of(payment.amount),
+            rate=str(payment.rate),
+            summary=payment.summary,
+            next_action=None
+            if payment.action is None
+            else {
+                "kind": payment.action.kind,
+                "url": payment.action.url,
+                "data": dict(payment.action.data),
+            },
+        )
+
 
 class RefundOut(msgspec.Struct):
     """Money given back."""
@@ -211,6 +243,8 @@ class BookingOut(msgspec.Struct):
     bags: list[BagsIn]
     price: PriceOut
     payment: PaymentOut | None
+    top_ups: list[PaymentOut]
+    """Payments of the difference when a date change cost more."""
     tickets: list[dict[str, object]]
     refunds: list[RefundOut]
     history: list[ChangeOut]
@@ -257,22 +291,8 @@ class BookingOut(msgspec.Struct):
                 else MoneyOut.of(price.points_value),
                 total=MoneyOut.of(price.total),
             ),
-            payment=None
-            if payment is None
-            else PaymentOut(
-                method=payment.method,
-                state=payment.state.value,
-                amount=MoneyOut.of(payment.amount),
-                rate=str(payment.rate),
-                summary=payment.summary,
-                next_action=None
-                if payment.action is None
-                else {
-                    "kind": payment.action.kind,
-                    "url": payment.action.url,
-                    "data": dict(payment.action.data),
-                },
-            ),
+            payment=None if payment is None else PaymentOut.of(payment),
+            top_ups=[PaymentOut.of(top_up) for top_up in booking.top_ups],
             tickets=[
                 {"passenger": t.passenger, "flight_id": t.flight_id, "number": t.number}
                 for t in booking.tickets

@@ -217,6 +217,12 @@ ENDPOINTS = {
         {"quote_id": "q"},
         template="/api/v1/bookings/{booking_id}/cancellation",
     ),
+    "change": Endpoint(
+        "POST",
+        "/api/v1/bookings/nope/change",
+        {"offer_id": "o"},
+        template="/api/v1/bookings/{booking_id}/change",
+    ),
     "payment-methods": Endpoint("GET", "/api/v1/payments/methods"),
     "webhook": Endpoint(
         "POST",
@@ -257,6 +263,7 @@ CUSTOMERS = {
     "continue-payment": 404,
     "cancellation-quote": 404,
     "cancel": 404,
+    "change": 404,
 }
 """Bookings: any signed-in user's own (anonymous callers are told to sign in)."""
 PRICING_STAFF = {
@@ -389,7 +396,10 @@ def world() -> Iterator[tuple[TestClient[Litestar], dict[str, Caller]]]:
         acme_admin = account("boss@acme.example", Role.TENANT_ADMIN, ACME_HOST)
         key_admin = account("keys@example.com", Role.TENANT_ADMIN)
         reseller_key = client.post(
-            "/api/v1/api-keys", headers=key_admin.headers, json={"name": "A", "scopes": ["search"]}
+            "/api/v1/api-keys",
+            headers=key_admin.headers,
+            # More requests a minute than the matrix sends with it: limits are tested apart.
+            json={"name": "A", "scopes": ["search"], "rate_limit_per_minute": 1000},
         ).json()["key"]
         callers = {
             "anonymous": Caller({}, "default"),

@@ -574,3 +574,104 @@ def test_money_arriving_after_the_hold_ended_is_refunded_once(world: World) -> N
     assert again.json() == {"result": "ignored: already applied"}
     after = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers())
     assert after.json()["status"] == "expired"
+
+
+LATER = a_flight("117", day=date(2026, 6, 8))
+DEARER = a_flight("117", fare="460", day=date(2026, 6, 9))
+CHEAPER = a_flight("117", fare="350", day=date(2026, 6, 10))
+
+
+def test_a_date_change_refunds_or_charges_the_difference(world: World) -> None:
+    world.call(world.inventory.flights.upsert, [LATER, DEARER, CHEAPER])
+    booking = world.held(
+        travellers=[ADA, CHARLES],
+        seats=[{"passenger": 0, "flight_id": ROOMY.id, "seat": "12A"}],
+        bags=[{"passenger": 1, "flight_id": ROOMY.id, "bags": 2}],
+    )
+    paid = world.pay(booking).json()
+    url = f"/api/v1/bookings/{booking['id']}"
+
+    dearer = world.offer(DEARER, adults=2)
+    unpaid = world.client.post(f"{url}/change", headers=world.headers(), json={"offer_id": dearer})
+    assert unpaid.status_code == 422
+    assert "send a payment" in unpaid.json()["detail"]
+    declined = world.client.post(
+        f"{url}/change",
+        headers=world.headers(),
+        json={
+            "offer_id": dearer,
+            "payment": {"method": "card", "details": {**GOOD_CARD, "number": "4000000000000002"}},
+        },
+    )
+    assert declined.status_code == 402
+    assert world.client.get(url, headers=world.headers()).json() == paid  # nothing changed
+
+    moved = world.client.post(
+        f"{url}/change",
+        headers=world.headers(),
+        json={"offer_id": dearer, "payment": {"method": "card", "details": GOOD_CARD}},
+    )
+
+    assert moved.status_code == 200, moved.text
+    after = moved.json()
+    assert after["status"] == "confirmed"
+    assert after["record_locator"] == paid["record_locator"]
+    assert after["flight_ids"] == [DEARER.id]
+    assert after["seats"] == []  # seat numbers stay with the old flight
+    assert after["bags"] == [{"passenger": 1, "flight_id": DEARER.id, "bags": 2}]
+    assert {t["flight_id"] for t in after["tickets"]} == {DEARER.id}
+    old_total = Decimal(paid["price"]["total"]["amount"])
+    new_total = Decimal(after["price"]["total"]["amount"])
+    assert new_total > old_total
+    assert after["top_ups"][0]["amount"]["amount"] == str(new_total - old_total)
+    assert after["history"][-1]["reason"] == f"moved to {DEARER.id}"
+
+    cheaper = world.offer(CHEAPER, adults=2)
+    back = world.client.post(f"{url}/change", headers=world.headers(), json={"offer_id": cheaper})
+    assert back.status_code == 200, back.text
+    cheap = back.json()
+    # The top-up first (latest first), then the first payment.
+    change_refunds = [r for r in cheap["refunds"] if r["reason"] == "date change"]
+    assert len(change_refunds) == 2
+    refund = sum(Decimal(r["amount"]["amount"]) for r in change_refunds)
+    assert refund == new_total - Decimal(cheap["price"]["total"]["amount"])
+
+    # Cancelling now gives back what is left of what was paid, from both payments.
+    quote = world.client.post(f"{url}/cancellation-quote", headers=world.headers(), json={})
+    assert Decimal(quote.json()["refund"]["amount"]) == Decimal(cheap["price"]["total"]["amount"])
+    done = world.client.post(
+        f"{url}/cancellation", headers=world.headers(), json={"quote_id": quote.json()["id"]}
+    ).json()
+    assert done["status"] == "refunded"
+    given_back = sum(Decimal(r["amount"]["amount"]) for r in done["refunds"])
+    taken = Decimal(paid["payment"]["amount"]["amount"]) + sum(
+        Decimal(t["amount"]["amount"]) for t in done["top_ups"]
+    )
+    assert given_back == taken  # all of it, and no more
+    seats = world.call(world.inventory.flights.flight, CHEAPER.id)
+    assert seats is not None
+
+
+def test_only_a_confirmed_booking_changes_and_in_its_currency(world: World) -> None:
+    world.call(world.inventory.flights.upsert, [LATER])
+    booking = world.held()
+    url = f"/api/v1/bookings/{booking['id']}"
+    offer = world.offer(LATER)
+    held = world.client.post(f"{url}/change", headers=world.headers(), json={"offer_id": offer})
+    assert held.status_code == 409
+    world.pay(booking)
+    dollars = world.client.post(
+        "/api/v1/offers",
+        headers=world.headers(),
+        json={"flight_ids": [LATER.id], "currency": "USD"},
+    ).json()["id"]
+    wrong = world.client.post(f"{url}/change", headers=world.headers(), json={"offer_id": dollars})
+    assert wrong.status_code == 422
+    party = world.offer(LATER, adults=2)
+    too_many = world.client.post(f"{url}/change", headers=world.headers(), json={"offer_id": party})
+    assert too_many.status_code == 422
+    same_price = world.client.post(
+        f"{url}/change", headers=world.headers(), json={"offer_id": offer}
+    )
+    assert same_price.status_code == 200
+    assert same_price.json()["top_ups"] == []
