@@ -794,14 +794,20 @@ class BookingService:
                 payment = current.payment
                 assert payment is not None  # confirmed, so paid
                 owed = Money(difference.amount * payment.rate, payment.amount.currency).rounded()
-                change_id = self._ids.new_id()
                 if owed.amount > 0:
                     top_up = await self._top_up(current, owed, payment.rate, request.payment)
                     captured = (self._payments.get(top_up.method), top_up)
                     draft = attrs.evolve(draft, top_ups=(*current.top_ups, top_up))
                 elif owed.amount < 0:
+                    # Named by the booking's version: a retry after a failed commit gives
+                    # back the same refunds, not more.
                     back = await self._give_back(
-                        current, -owed, f"change-{change_id}", (), "date change", now
+                        current,
+                        -owed,
+                        f"change-{current.id}-{current.version}",
+                        (),
+                        "date change",
+                        now,
                     )
                     draft = attrs.evolve(draft, refunds=(*current.refunds, *back))
                 await self._release(uow, current, frozenset(range(len(current.travellers))))
