@@ -306,7 +306,7 @@ async def drive(
     return figures
 
 
-def run_bare_server(port: int) -> None:
+def bare_app() -> Litestar:
     """A bare Litestar app: POST /bare answers a fixed booking-shaped document."""
     document = {
         "id": str(uuid.uuid4()),
@@ -360,8 +360,21 @@ def run_bare_server(port: int) -> None:
     async def ready() -> dict[str, str]:
         return {"status": "ready"}
 
-    app = Litestar(route_handlers=[bare, ready], debug=False)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return Litestar(route_handlers=[bare, ready], debug=False)
+
+
+def run_bare_server(port: int, workers: int) -> None:
+    """Serve the bare app with as many uvicorn workers as funflights gets."""
+    uvicorn.run(
+        "booking_bench:bare_app",
+        factory=True,
+        app_dir=str(Path(__file__).resolve().parent),
+        workers=workers,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 def print_figures(figures: Figures) -> None:
@@ -385,6 +398,7 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=5.0, help="s, not measured (5)")
     parser.add_argument("--seconds", type=float, default=20.0, help="s measured (20)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare endpoint")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers each (1)")
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -394,7 +408,7 @@ def main() -> None:
     """Prepare, book against funflights, post to the bare app, summarise."""
     options = parse_options()
     if options.bare_server:
-        run_bare_server(options.port)
+        run_bare_server(options.port, options.workers)
         return
     url = options.database_url
     departure = datetime.now(UTC).date() + timedelta(days=10)
@@ -413,6 +427,7 @@ def main() -> None:
     }
     env.pop("FUNFLIGHTS_REDIS_URL", None)
     command = [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1"]
+    command += ["--workers", str(options.workers)]
     with server("funflights", [*command, "--port", str(port)], env, port) as target:
         tokens = asyncio.run(sign_in(target.base_url, emails))
         booked = asyncio.run(
@@ -431,7 +446,13 @@ def main() -> None:
     if options.no_bare:
         return
     port = free_port()
-    bare_command = [sys.executable, str(Path(__file__).resolve()), "--bare-server"]
+    bare_command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--bare-server",
+        "--workers",
+        str(options.workers),
+    ]
     with server("bare", [*bare_command, "--port", str(port)], dict(os.environ), port) as target:
         bare = asyncio.run(
             drive(
@@ -449,7 +470,7 @@ def main() -> None:
     worst = max((v.get("p99", 0.0) for v in booked.latency_ms.values()), default=0.0)
     requests_per_s = booked.per_s * len(STEPS)
     print(
-        f"\nsummary ({platform.python_version()}, one uvicorn worker each):\n"
+        f"\nsummary ({platform.python_version()}, {options.workers} uvicorn worker(s) each):\n"
         f"  {booked.per_s:,.1f} complete bookings/s (target >= {BOOKINGS_TARGET:.0f}) -> "
         f"{'ok' if booked.per_s >= BOOKINGS_TARGET else 'MISSED'}\n"
         f"  worst step p99 {worst:,.1f} ms (target < {P99_TARGET_MS:.0f}) -> "

@@ -121,3 +121,47 @@ timeout_s = 2
     assert failed["name"] == "flights2"
     assert failed["ok"] is False
     assert failed["error"] == "connection failed (ConnectError) (2 attempts)"
+
+
+def test_several_workers_share_one_key_for_tokens(tmp_path: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("FUNFLIGHTS_")}
+    environment.update(
+        FUNFLIGHTS_DEMO="true",
+        FUNFLIGHTS_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'ff.db'}",
+        FUNFLIGHTS_SEARCH_WARM_ROUTES="0",
+    )
+    cli = [sys.executable, "-m", "entrypoints.cli"]
+    for args in (["db", "upgrade"], ["demo", "seed"]):
+        subprocess.run([*cli, *args], env=environment, check=True, capture_output=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--workers", "2"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base, process)
+        seen = set()
+        for _ in range(6):
+            # A new connection each time: the kernel spreads them over both processes.
+            login = httpx.post(
+                f"{base}/api/v1/auth/login",
+                json={
+                    "email": "traveller@funflights.example",
+                    "password": "funflights-demo-password",
+                },
+            )
+            assert login.status_code == 200, login.text
+            token = login.json()["access_token"]
+            for _ in range(5):
+                me = httpx.get(
+                    f"{base}/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}
+                )
+                assert me.status_code == 200, me.text
+                seen.add(me.json()["id"])
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert len(seen) == 1
