@@ -447,7 +447,6 @@ def build_bookings(
     bookings = BookingService(
         database=database,
         offers=inventory.offers,
-        inventory=inventory.flights,
         exchange=exchange,
         payments=payments,
         coupons=pricing.coupons,

@@ -42,7 +42,6 @@ from funflights_core.errors import (
 )
 from funflights_core.exchange import CurrencyExchange
 from funflights_core.flight import Flight, FlightStatus
-from funflights_core.flight_inventory import FlightInventory
 from funflights_core.flight_search import FEW_SEATS, SALE_LEAD
 from funflights_core.idempotency import IdempotencyRecord, KeyInUse
 from funflights_core.ids import IdGenerator
@@ -131,7 +130,6 @@ class BookingService:
         *,
         database: UnitOfWorkFactory,
         offers: OfferService,
-        inventory: FlightInventory,
         exchange: CurrencyExchange,
         payments: PaymentMethodDirectory,
         coupons: CouponService,
@@ -144,7 +142,6 @@ class BookingService:
     ) -> None:
         self._database = database
         self._offers = offers
-        self._inventory = inventory
         self._exchange = exchange
         self._payments = payments
         self._coupons = coupons
@@ -160,19 +157,20 @@ class BookingService:
     async def hold(self, buyer: Buyer, request: HoldRequest) -> Booking:
         """Seats held for the travellers at the offer's price (checked again now)."""
         customer = _customer(buyer)
-        offer = await self._offers.get(buyer, request.offer_id)
-        flights = await self._flights(offer.flight_ids)
+        # One read of the offer and its flights, priced again: a changed price is refused
+        # before anything else is checked or held.
+        check, itinerary = await self._offers.checked(buyer, request.offer_id)
+        offer = check.offer
+        if offer.customer_id is not None and offer.customer_id != customer:
+            raise NotFound(f"no offer {offer.id}")
+        flights = _sold(itinerary.flights)
         now = self._clock.now()
         departs_at = flights[0].departs_at
         check_party(
             request.travellers, offer.passengers, travel_day=departs_at.date(), today=now.date()
         )
-        if offer.customer_id is not None and offer.customer_id != customer:
-            raise NotFound(f"no offer {offer.id}")
-        check = await self._offers.reprice(buyer, offer.id)
         if check.changed:
             raise PriceChanged(check.old_total, check.new_total)
-        offer = check.offer
         booking_id = self._ids.new_id()
         draft = Booking(
             id=booking_id,
@@ -767,12 +765,13 @@ class BookingService:
         """Move a confirmed booking to the flights of another offer (a new date): the new
         price is checked, the seats move, and the difference is charged or refunded."""
         customer = _customer(buyer)
-        offer = await self._offers.get(buyer, request.offer_id)
-        check = await self._offers.reprice(buyer, offer.id)
+        check, itinerary = await self._offers.checked(buyer, request.offer_id)
         if check.changed:
             raise PriceChanged(check.old_total, check.new_total)
         offer = check.offer
-        flights = await self._flights(offer.flight_ids)
+        if offer.customer_id is not None and offer.customer_id != customer:
+            raise NotFound(f"no offer {offer.id}")
+        flights = _sold(itinerary.flights)
         now = self._clock.now()
         actor = f"customer:{customer}"
         captured: tuple[PaymentMethod, Payment] | None = None
@@ -1040,15 +1039,6 @@ class BookingService:
             raise NotFound(f"no tenant {tenant_id}")
         return tenant
 
-    async def _flights(self, flight_ids: Sequence[str]) -> list[Flight]:
-        flights = []
-        for flight_id in flight_ids:
-            flight = await self._inventory.flight(flight_id)
-            if flight is None or flight.status is FlightStatus.CANCELLED:
-                raise Conflict(f"flight {flight_id} is no longer sold")
-            flights.append(flight)
-        return flights
-
     @staticmethod
     def _chosen(booking: Booking, passengers: Sequence[int] | None) -> tuple[int, ...]:
         everyone = range(len(booking.travellers))
@@ -1061,6 +1051,14 @@ class BookingService:
         if not chosen:
             raise InvalidInput("passengers", "choose at least one passenger")
         return chosen
+
+
+def _sold(flights: Sequence[Flight]) -> list[Flight]:
+    """The flights, if every one is still sold; ``Conflict`` naming one that is not."""
+    for flight in flights:
+        if flight.status is FlightStatus.CANCELLED:
+            raise Conflict(f"flight {flight.id} is no longer sold")
+    return list(flights)
 
 
 def _late(provider_ref: str) -> str:

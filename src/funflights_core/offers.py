@@ -105,6 +105,10 @@ class OfferService:
 
     async def reprice(self, buyer: Buyer, offer_id: str) -> PriceCheck:
         """The offer priced against today's fares and rules; a new price replaces the old."""
+        return (await self.checked(buyer, offer_id))[0]
+
+    async def checked(self, buyer: Buyer, offer_id: str) -> tuple[PriceCheck, Itinerary]:
+        """``reprice``, with the flights it priced (booking reads them once, here)."""
         offer = await self.get(buyer, offer_id)
         itinerary = await self._itinerary(offer.flight_ids)
         priced = await self._search.price(
@@ -115,14 +119,14 @@ class OfferService:
             currency=offer.currency,
         )
         if priced.total == offer.total:
-            return PriceCheck(offer, offer.total, offer.total)
+            return PriceCheck(offer, offer.total, offer.total), itinerary
         repriced = attrs.evolve(
             offer, lines=_lines(priced), total=priced.total, repriced_at=self._clock.now()
         )
         async with self._database.for_tenant(buyer.tenant.id) as uow:
             await uow.offers.replace(repriced)
             await uow.commit()
-        return PriceCheck(repriced, offer.total, priced.total)
+        return PriceCheck(repriced, offer.total, priced.total), itinerary
 
     async def _itinerary(self, flight_ids: Sequence[str]) -> Itinerary:
         if not 1 <= len(flight_ids) <= 2:
