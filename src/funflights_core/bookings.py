@@ -349,6 +349,11 @@ class BookingService:
             trips.append(booking)
         return trips
 
+    async def seat_numbers_taken(self, buyer: Buyer, flight_id: str) -> frozenset[str]:
+        """The seat numbers bookings (of every tenant) have on a flight."""
+        async with self._database.for_tenant(buyer.tenant.id) as uow:
+            return await uow.seats.taken(flight_id)
+
     # -- paying ----------------------------------------------------------------------------
 
     async def pay(self, buyer: Buyer, booking_id: str, request: PayRequest) -> Booking:

@@ -59,8 +59,9 @@ def _letters(cabin: Cabin, widebody: bool) -> str:
 def seat_maps(flight: Flight, taken: frozenset[str] | None = None) -> tuple[SeatMap, ...]:
     """Every cabin's seat map, front to back (first, business, premium economy, economy).
 
-    ``taken``: the seats assigned to bookings. Without it, as many seats as the cabin has
-    sold are shown taken, spread over the cabin the same way for a given flight.
+    ``taken``: the seat numbers assigned to bookings, shown taken. The cabin's other sold
+    seats (sold without a number) are shown taken too, spread over the rest of the cabin the
+    same way for a given flight, so that a map shows as many free seats as are for sale.
     """
     economy = flight.cabin(CabinClass.ECONOMY)
     widebody = economy is not None and economy.capacity > 200
@@ -76,10 +77,9 @@ def seat_maps(flight: Flight, taken: frozenset[str] | None = None) -> tuple[Seat
             row += 1
         if flight.status is FlightStatus.CANCELLED:
             occupied = frozenset(designators)  # nothing can be chosen on a cancelled flight
-        elif taken is not None:
-            occupied = taken
         else:
-            occupied = _sold(flight, cabin, designators)
+            assigned = frozenset(d for d in designators if d in (taken or frozenset()))
+            occupied = assigned | _sold(flight, cabin, designators, assigned)
         rows: dict[int, list[Seat]] = {}
         for designator in designators:
             number = int(designator[:-1])
@@ -90,9 +90,13 @@ def seat_maps(flight: Flight, taken: frozenset[str] | None = None) -> tuple[Seat
     return tuple(maps)
 
 
-def _sold(flight: Flight, cabin: Cabin, designators: list[str]) -> frozenset[str]:
-    sold = cabin.capacity - cabin.seats_available
+def _sold(
+    flight: Flight, cabin: Cabin, designators: list[str], assigned: frozenset[str]
+) -> frozenset[str]:
+    """The seats sold without a number, shown taken where a stable hash puts them."""
+    unnumbered = max(cabin.capacity - cabin.seats_available - len(assigned), 0)
     ranked = sorted(
-        designators, key=lambda d: hashlib.blake2s(f"{flight.id}/{d}".encode()).digest()
+        (d for d in designators if d not in assigned),
+        key=lambda d: hashlib.blake2s(f"{flight.id}/{d}".encode()).digest(),
     )
-    return frozenset(ranked[:sold])
+    return frozenset(ranked[:unnumbered])

@@ -279,8 +279,10 @@ class FlightsController(Controller):
 async def _availability(api: ApiContext, flight: Flight) -> AvailabilityOut:
     buyer = await api.buyer()
     search = api.services.inventory.search
+    # Seat numbers given to bookings (of any tenant: the flight's seats are shared).
+    taken = await api.services.bookings.seat_numbers_taken(buyer, flight.id)
     cabins = []
-    for cabin, seat_map in zip(flight.cabins, _maps_in_cabin_order(flight), strict=True):
+    for cabin, seat_map in zip(flight.cabins, _maps_in_cabin_order(flight, taken), strict=True):
         price = None
         if flight.fares_for(cabin.cabin_class) and flight.seats_left(cabin.cabin_class):
             priced = await search.price(
@@ -293,8 +295,8 @@ async def _availability(api: ApiContext, flight: Flight) -> AvailabilityOut:
     return AvailabilityOut(flight.id, flight.status.value, cabins)
 
 
-def _maps_in_cabin_order(flight: Flight) -> list[SeatMap]:
-    by_class = {seat_map.cabin_class: seat_map for seat_map in seat_maps(flight)}
+def _maps_in_cabin_order(flight: Flight, taken: frozenset[str]) -> list[SeatMap]:
+    by_class = {seat_map.cabin_class: seat_map for seat_map in seat_maps(flight, taken)}
     return [by_class[cabin.cabin_class] for cabin in flight.cabins]
 
 

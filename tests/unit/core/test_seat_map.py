@@ -45,8 +45,13 @@ def test_as_many_seats_are_taken_as_the_cabin_sold_and_always_the_same_ones() ->
 
     assert first.available == 140
     assert first == again
-    assert assigned.available == 148
+    # Two of the ten sold seats have numbers: they are those; the other eight are spread.
+    assert assigned.available == 140
     assert not assigned.rows[0].seats[0].available
+    free = {s.designator for row in assigned.rows for s in row.seats if s.available}
+    assert "20F" not in free
+    everyone = seat_maps(flight(cabin), taken=frozenset(f"{n}A" for n in range(1, 13)))[0]
+    assert everyone.available == 138  # more numbers than sold seats: each number counts
 
 
 def test_a_cancelled_flight_offers_no_seat_to_choose() -> None:

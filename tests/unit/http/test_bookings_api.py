@@ -675,3 +675,16 @@ def test_only_a_confirmed_booking_changes_and_in_its_currency(world: World) -> N
     )
     assert same_price.status_code == 200
     assert same_price.json()["top_ups"] == []
+
+
+def test_a_seat_held_shows_taken_on_the_seat_map(world: World) -> None:
+    def economy() -> dict[str, bool]:
+        answer = world.client.get(f"/api/v1/flights/{ROOMY.id}/availability").json()
+        cabin = next(c for c in answer["cabins"] if c["cabin"] == "economy")
+        return {p["seat"]: p["available"] for row in cabin["seat_map"] for p in row["seats"]}
+
+    before = economy()
+    seat = next(number for number, free in before.items() if free)
+    world.held(seats=[{"passenger": 0, "flight_id": ROOMY.id, "seat": seat}])
+
+    assert not economy()[seat]
