@@ -14,6 +14,8 @@ from typing import Any, cast
 import attrs
 import msgspec
 from sqlalchemy import Table, and_, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +48,24 @@ _KEYS = cast(Table, IdempotencyKeyRow.__table__)
 _VERSION = cast(Table, InventoryVersionRow.__table__)
 
 
+async def _inserted(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
+    """Insert a row unless its primary key is taken: whether it was inserted.
+
+    ``ON CONFLICT DO NOTHING`` keeps the transaction usable without a savepoint; on
+    PostgreSQL a concurrent insert of the same key waits for the other to end first.
+    """
+    dialect = session.bind.dialect.name if session.bind is not None else ""
+    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    keys = [column.name for column in table.primary_key.columns]
+    statement = (
+        build(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(table.c[keys[0]])
+    )
+    return (await session.execute(statement)).first() is not None
+
+
 def _values(booking: Booking) -> dict[str, Any]:
     return {
         "customer_id": booking.customer_id,
@@ -71,13 +91,14 @@ class SqlBookingRepository:
         """Store a new booking; ``Conflict`` if its record locator is taken."""
         if booking.tenant_id != self._tenant_id:
             raise ValueError("a booking can only be stored in its own tenant")
+        # No savepoint: a refused insert ends the unit of work anyway (a savepoint per write
+        # was two more round trips on every hold).
         try:
-            async with self._session.begin_nested():
-                await self._session.execute(
-                    insert(_BOOKINGS).values(
-                        id=booking.id, tenant_id=booking.tenant_id, version=0, **_values(booking)
-                    )
+            await self._session.execute(
+                insert(_BOOKINGS).values(
+                    id=booking.id, tenant_id=booking.tenant_id, version=0, **_values(booking)
                 )
+            )
         except IntegrityError:
             raise Conflict(f"booking {booking.id} or its record locator exists") from None
 
@@ -106,16 +127,15 @@ class SqlBookingRepository:
     async def replace(self, booking: Booking) -> bool:
         """Store a changed booking read at ``booking.version``; False if it moved since."""
         try:
-            async with self._session.begin_nested():
-                result = await self._session.execute(
-                    update(_BOOKINGS)
-                    .where(
-                        _BOOKINGS.c.tenant_id == self._tenant_id,
-                        _BOOKINGS.c.id == booking.id,
-                        _BOOKINGS.c.version == booking.version,
-                    )
-                    .values(version=_BOOKINGS.c.version + 1, **_values(booking))
+            result = await self._session.execute(
+                update(_BOOKINGS)
+                .where(
+                    _BOOKINGS.c.tenant_id == self._tenant_id,
+                    _BOOKINGS.c.id == booking.id,
+                    _BOOKINGS.c.version == booking.version,
                 )
+                .values(version=_BOOKINGS.c.version + 1, **_values(booking))
+            )
         except IntegrityError:
             raise Conflict("that record locator is taken; try again") from None
         return changed(result) == 1
@@ -194,14 +214,8 @@ class SqlSeatLedger:
 
     async def assign(self, flight_id: str, seat: str, booking_id: str) -> bool:
         """Give a seat number to a booking; False if another booking has it."""
-        try:
-            async with self._session.begin_nested():
-                await self._session.execute(
-                    insert(_SEATS).values(flight_id=flight_id, seat=seat, booking_id=booking_id)
-                )
-        except IntegrityError:
-            return False
-        return True
+        values = {"flight_id": flight_id, "seat": seat, "booking_id": booking_id}
+        return await _inserted(self._session, _SEATS, values)
 
     async def unassign(self, flight_id: str, seat: str, booking_id: str) -> None:
         """Free a seat number the booking had."""
@@ -373,29 +387,25 @@ class SqlIdempotencyKeys:
 
     async def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
         """Store a new claim (None), or return the record the caller stored before."""
-        try:
-            async with self._session.begin_nested():
-                await self._session.execute(
-                    insert(_KEYS).values(
-                        tenant_id=self._tenant_id,
-                        owner=record.owner,
-                        key=record.key,
-                        fingerprint=record.fingerprint,
-                        created_at=record.created_at,
-                        status=record.status,
-                        body=record.body,
-                    )
-                )
-        except IntegrityError:
-            row = (
-                await self._session.execute(select(_KEYS).where(self._is(record.key, record.owner)))
-            ).one_or_none()
-            if row is None:  # released meanwhile: the caller may claim it again
-                return await self.claim(record)
-            return IdempotencyRecord(
-                row.key, row.owner, row.fingerprint, row.created_at, row.status, row.body
-            )
-        return None
+        values = {
+            "tenant_id": self._tenant_id,
+            "owner": record.owner,
+            "key": record.key,
+            "fingerprint": record.fingerprint,
+            "created_at": record.created_at,
+            "status": record.status,
+            "body": record.body,
+        }
+        if await _inserted(self._session, _KEYS, values):
+            return None
+        row = (
+            await self._session.execute(select(_KEYS).where(self._is(record.key, record.owner)))
+        ).one_or_none()
+        if row is None:  # released meanwhile: the caller may claim it again
+            return await self.claim(record)
+        return IdempotencyRecord(
+            row.key, row.owner, row.fingerprint, row.created_at, row.status, row.body
+        )
 
     def _is(self, key: str, owner: str) -> Any:
         return and_(
