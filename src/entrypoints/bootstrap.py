@@ -381,6 +381,7 @@ class BookingParts:
     payments: PaymentMethods
     idempotency: IdempotentRequests
     delivery: OutboxDelivery
+    offers: OfferService
 
 
 def refund_policy(settings: Settings) -> RefundPolicy:
@@ -462,6 +463,7 @@ def build_bookings(
         payments=payments,
         idempotency=IdempotentRequests(database=database, clock=clock),
         delivery=OutboxDelivery(database=database, mailer=mailer, clock=clock),
+        offers=inventory.offers,
     )
 
 

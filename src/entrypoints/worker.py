@@ -47,8 +47,9 @@ async def one_pass(parts: BookingParts) -> WorkerPass:
 
 
 async def housekeeping(parts: BookingParts) -> int:
-    """Drop what is kept for a while only (idempotency keys older than a day): how many."""
-    return await parts.idempotency.forget_expired()
+    """Drop what is kept for a while only: idempotency keys older than a day, offers expired
+    more than a day ago. How many rows went."""
+    return await parts.idempotency.forget_expired() + await parts.offers.forget_expired()
 
 
 async def run_worker(

@@ -20,6 +20,8 @@ from funflights_core.price_quotes import Buyer
 from funflights_core.unit_of_work import UnitOfWorkFactory
 
 DEFAULT_TTL = timedelta(minutes=20)
+KEPT_EXPIRED = timedelta(days=1)
+"""How long an expired offer is kept (answering 410) before the worker deletes it."""
 
 
 def _lines(priced: PricedItinerary) -> tuple[OfferLine, ...]:
@@ -127,6 +129,21 @@ class OfferService:
             await uow.offers.replace(repriced)
             await uow.commit()
         return PriceCheck(repriced, offer.total, priced.total), itinerary
+
+    async def forget_expired(self, kept_for: timedelta = KEPT_EXPIRED) -> int:
+        """Delete every tenant's offers expired more than ``kept_for`` ago: how many.
+
+        Until then an expired offer answers 410 (search again) rather than 404.
+        """
+        async with self._database.platform() as platform:
+            tenants = [tenant.id for tenant in await platform.tenants.all()]
+        moment = self._clock.now() - kept_for
+        forgotten = 0
+        for tenant_id in tenants:
+            async with self._database.for_tenant(tenant_id) as uow:
+                forgotten += await uow.offers.forget_expired_before(moment)
+                await uow.commit()
+        return forgotten
 
     async def _itinerary(self, flight_ids: Sequence[str]) -> Itinerary:
         if not 1 <= len(flight_ids) <= 2:

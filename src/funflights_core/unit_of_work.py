@@ -304,6 +304,10 @@ class OfferRepository(Protocol):
         """Replace a stored offer (a new price); False if there is none."""
         ...
 
+    async def forget_expired_before(self, moment: datetime) -> int:
+        """Delete the offers that expired before ``moment``; how many."""
+        ...
+
 
 class BookingRepository(Protocol):
     """The bookings of one tenant."""

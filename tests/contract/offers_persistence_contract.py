@@ -77,6 +77,23 @@ class OffersPersistenceContract:
         async with database.for_tenant("default") as uow:
             assert await uow.offers.get(offer.id) == repriced
 
+    async def test_offers_long_expired_are_forgotten(self, database: UnitOfWorkFactory) -> None:
+        async with database.for_tenant("default") as uow:
+            for n, minutes in enumerate((-60, -1, 5)):
+                later = NOW + timedelta(minutes=minutes)
+                await uow.offers.add(
+                    attrs.evolve(an_offer(f"offer-{n}"), created_at=later, expires_at=later)
+                )
+            await uow.commit()
+        async with database.for_tenant("other") as uow:
+            assert await uow.offers.forget_expired_before(NOW) == 0  # not its offers
+        async with database.for_tenant("default") as uow:
+            assert await uow.offers.forget_expired_before(NOW) == 2
+            await uow.commit()
+        async with database.for_tenant("default") as uow:
+            assert await uow.offers.get("offer-0") is None
+            assert await uow.offers.get("offer-2") is not None
+
     async def test_offers_stay_in_their_tenant_and_need_a_commit(
         self, database: UnitOfWorkFactory
     ) -> None:

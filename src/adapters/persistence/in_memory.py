@@ -581,6 +581,17 @@ class InMemoryOfferRepository:
         self._tables.offers[offer.id] = offer
         return True
 
+    async def forget_expired_before(self, moment: datetime) -> int:
+        """Delete the offers that expired before ``moment``; how many."""
+        old = [
+            offer.id
+            for offer in self._tables.offers.values()
+            if offer.tenant_id == self._tenant_id and offer.expires_at < moment
+        ]
+        for offer_id in old:
+            del self._tables.offers[offer_id]
+        return len(old)
+
 
 class InMemoryAuditLog:
     """AuditLog over a working copy, scoped to one tenant."""

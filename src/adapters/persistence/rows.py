@@ -336,6 +336,8 @@ class OfferRow(Base):
     """An offer of one tenant: the priced itinerary as a JSON document."""
 
     __tablename__ = "offers"
+    # The worker's hourly sweep of offers long expired.
+    __table_args__ = (Index("ix_offers_tenant_expires_at", "tenant_id", "expires_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)

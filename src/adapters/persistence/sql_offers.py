@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.rows import OfferRow
@@ -113,6 +113,15 @@ class SqlOfferRepository:
             .execution_options(synchronize_session=False)
         )
         return changed(result) == 1
+
+    async def forget_expired_before(self, moment: datetime) -> int:
+        """Delete the offers that expired before ``moment``; how many."""
+        result = await self._session.execute(
+            delete(OfferRow)
+            .where(OfferRow.tenant_id == self._tenant_id, OfferRow.expires_at < moment)
+            .execution_options(synchronize_session=False)
+        )
+        return changed(result)
 
     def _offer(self, row: OfferRow) -> Offer:
         document = _decode(row.document)

@@ -5,16 +5,27 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from adapters.clocks import ManualClock
+from adapters.identity.mailers import InMemoryMailer
+from adapters.inventory.in_memory_inventory import InMemoryInventory
 from adapters.persistence.engine import create_engine
+from adapters.persistence.in_memory import InMemoryDatabase
 from adapters.persistence.sql_unit_of_work import SqlUnitOfWorkFactory
+from entrypoints.bootstrap import build_bookings, build_inventory, build_pricing
 from entrypoints.cli import main
+from entrypoints.settings import Settings
+from entrypoints.worker import housekeeping
+from funflights_core.flight import CabinClass
+from funflights_core.money import Money
+from funflights_core.offer import Offer
 from funflights_core.outbox import EventKind, OutboxEvent
+from funflights_core.passengers import Passengers
 from smtp_server import SmtpInbox, running_smtp_server
 
 
@@ -109,3 +120,33 @@ def test_bad_settings_are_a_clear_error(env: dict[str, str]) -> None:
     assert result.exit_code != 0
     assert "FUNFLIGHTS_REFUND_TIERS" in result.output
     assert "Traceback" not in result.output
+
+
+async def test_a_worker_pass_forgets_offers_and_keys_kept_long_enough() -> None:
+    clock = ManualClock(datetime(2026, 6, 1, tzinfo=UTC))
+    database = InMemoryDatabase()
+    settings = Settings(fx_sources="fixed", fx_fixed_rates="EUR USD=1.08")
+    pricing = build_pricing(settings, database=database, clock=clock, http_client=None)
+    inventory = build_inventory(InMemoryInventory(), pricing, database=database, clock=clock)
+    parts = build_bookings(
+        Settings(payments_secret="housekeeping-secret-" * 3),
+        database=database,
+        inventory=inventory,
+        pricing=pricing,
+        clock=clock,
+        mailer=InMemoryMailer(),
+    )
+    eur = pricing.currencies.currency("EUR")
+    async with database.for_tenant("default") as uow:
+        await uow.offers.add(
+            Offer(
+                "offer-1", "default", None, ("F1",), CabinClass.ECONOMY, Passengers(),
+                "EUR", (), Money.of(100, eur), clock.now(), clock.now() + timedelta(minutes=20),
+            )
+        )  # fmt: skip
+        await uow.commit()
+    await parts.idempotency.claim("default", "key-1", "user:ada", "f" * 64)
+
+    assert await housekeeping(parts) == 0
+    clock.advance(25 * 3600)
+    assert await housekeeping(parts) == 2

@@ -1,4 +1,5 @@
-"""Bookings, seat assignments, the outbox, idempotency keys; tenants' refund rules.
+"""Bookings, seat assignments, the outbox, idempotency keys; tenants' refund rules; the
+offers' expiry index.
 
 Revision ID: 0005
 Revises: 0004
@@ -20,6 +21,8 @@ def upgrade() -> None:
     """Apply."""
     with op.batch_alter_table("tenants", schema=None) as batch_op:
         batch_op.add_column(sa.Column("refund_tiers", sa.Text(), nullable=True))
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.create_index("ix_offers_tenant_expires_at", ["tenant_id", "expires_at"])
     op.create_table(
         "bookings",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -110,5 +113,7 @@ def downgrade() -> None:
     op.drop_table("outbox_events")
     op.drop_table("seat_assignments")
     op.drop_table("bookings")
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.drop_index("ix_offers_tenant_expires_at")
     with op.batch_alter_table("tenants", schema=None) as batch_op:
         batch_op.drop_column("refund_tiers")
