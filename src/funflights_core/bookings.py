@@ -478,7 +478,9 @@ class BookingService:
                 and recorded.state is PaymentState.CAPTURED
             ):
                 return current  # confirmed already by this very payment (a repeat or a race)
-            if current is None or not current.lifecycle.can_become(BookingStatus.CONFIRMED):
+            if current is None or current.status not in HOLDING:
+                # Released, cancelled, or confirmed by another payment meanwhile: this one
+                # has nothing to pay for.
                 await uow.rollback()
                 await self._refund_orphan(booking, payment)
                 raise Gone(
@@ -581,12 +583,26 @@ class BookingService:
             and payment.method == method.name
             and payment.provider_ref == event.provider_ref
         )
+        if _recorded(booking, event.provider_ref):
+            # The booking holds this payment already (a repeat, or a callback that lost the
+            # race with the payer's own request): nothing to do, and nothing to give back.
+            return "ignored: already recorded"
+        if (
+            booking.status is BookingStatus.AWAITING_PAYMENT
+            and payment is not None
+            and not payment.provider_ref
+        ):
+            # A payment is being recorded right now: let the provider send it again.
+            raise KeyInUse("the booking's payment is being recorded; send the callback again")
         if event.kind is WebhookKind.PAID:
             arrived = event.amount
             if arrived is None:
                 return "ignored: no amount"
             if not waiting or event.late:
-                await self._refund_late(method, event.provider_ref, arrived, payment)
+                due = payment if waiting else None
+                await self._refund_late(
+                    method, event.provider_ref, arrived, due, reference=event.event_id
+                )
                 return "refunded: the payment arrived after the hold ended"
             assert payment is not None
             if arrived.currency.code != payment.amount.currency.code:
@@ -606,12 +622,7 @@ class BookingService:
                 return "refunded: the payment arrived after the hold ended"
             return "confirmed"
         if not waiting:
-            recorded = payment is not None and payment.provider_ref == event.provider_ref
-            if (
-                event.kind is WebhookKind.CAPTURED
-                and event.amount is not None
-                and not (recorded and booking.status not in HOLDING)
-            ):
+            if event.kind is WebhookKind.CAPTURED and event.amount is not None:
                 # Money taken for a booking that does not hold it: give it back.
                 await self._refund_late(method, event.provider_ref, event.amount, None)
                 return "refunded: no payment was waiting for it"
@@ -634,13 +645,24 @@ class BookingService:
         return "confirmed"
 
     async def _refund_late(
-        self, method: PaymentMethod, provider_ref: str, arrived: Money, due: Payment | None
+        self,
+        method: PaymentMethod,
+        provider_ref: str,
+        arrived: Money,
+        due: Payment | None,
+        *,
+        reference: str | None = None,
     ) -> None:
-        """Give back money that came for nothing: never more than was asked, once."""
+        """Give back money that came for nothing: never more than was asked, once.
+
+        ``reference`` tells one arrival from another (two late transfers to one invoice);
+        without it the refund is the capture's own, the same on every path.
+        """
         back = arrived
         if due is not None and due.amount.currency.code == arrived.currency.code:
             back = arrived if arrived <= due.amount else due.amount
-        await method.refund(provider_ref, back, reference=_late(provider_ref))
+        name = _late(provider_ref) if reference is None else f"{_late(provider_ref)}-{reference}"
+        await method.refund(provider_ref, back, reference=name)
 
     # -- cancelling ------------------------------------------------------------------------
 
@@ -786,6 +808,9 @@ class BookingService:
                 if current is None or current.customer_id != customer:
                     raise NotFound(f"no booking {booking_id}")
                 draft = await self._changed(buyer, current, offer, flights, now, actor)
+                # The old seats first: a change to the same flights (a new fare) must not
+                # need seats the booking already holds.
+                await self._release(uow, current, frozenset(range(len(current.travellers))))
                 few = False
                 for flight_id in draft.flight_ids:
                     left = await uow.seats.take(flight_id, draft.cabin, draft.seated)
@@ -808,13 +833,12 @@ class BookingService:
                     back = await self._give_back(
                         current,
                         -owed,
-                        f"change-{current.id}-{current.version}",
+                        f"change-{current.id}-{current.version}-{offer.id}",
                         (),
                         "date change",
                         now,
                     )
                     draft = attrs.evolve(draft, refunds=(*current.refunds, *back))
-                await self._release(uow, current, frozenset(range(len(current.travellers))))
                 if few:
                     await uow.seats.seats_changed()
                 await self._replace(uow, current, draft, actor)
@@ -1056,6 +1080,14 @@ class BookingService:
         if not chosen:
             raise InvalidInput("passengers", "choose at least one passenger")
         return chosen
+
+
+def _recorded(booking: Booking, provider_ref: str) -> bool:
+    """Whether the booking holds this captured payment (its first one, or a top-up)."""
+    payment = booking.payment
+    if payment is None or payment.state is not PaymentState.CAPTURED:
+        return False
+    return provider_ref in {payment.provider_ref, *(t.provider_ref for t in booking.top_ups)}
 
 
 def _sold(flights: Sequence[Flight]) -> list[Flight]:

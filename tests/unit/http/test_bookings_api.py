@@ -451,6 +451,11 @@ def test_bitcoin_confirms_on_a_signed_callback_once(world: World) -> None:
     assert applied.json() == {"result": "confirmed"}
     replayed = world.client.post(hook, headers=headers, content=body)
     assert replayed.json() == {"result": "ignored: already applied"}
+    # Another callback about the same payment (a new event id) gives nothing back.
+    later = world.clock.now() + timedelta(seconds=1)
+    headers, body = bitcoin.simulated_payment(stored.payment.provider_ref, btc, later)
+    repeat = world.client.post(hook, headers=headers, content=body)
+    assert repeat.json() == {"result": "ignored: already recorded"}
     after = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers()).json()
     assert after["status"] == "confirmed"
 
