@@ -28,6 +28,7 @@ from entrypoints.http.auth_controller import AuthController
 from entrypoints.http.bookings_controller import BookingsController
 from entrypoints.http.coupons_controller import CouponsController
 from entrypoints.http.demo_feeds_controller import demo_feed
+from entrypoints.http.demo_payments_controller import InvoicePaymentIn, pay_bitcoin_invoice
 from entrypoints.http.flights_admin_controller import (
     CabinIn,
     FareIn,
@@ -122,6 +123,7 @@ _REQUEST_STRUCTS: dict[str, type[msgspec.Struct]] = {
         bookings_wire.ChangeIn,
         bookings_wire.CancellationQuoteIn,
         bookings_wire.CancelIn,
+        InvoicePaymentIn,
     )
 }
 
@@ -322,6 +324,7 @@ def create_app(container: punq.Container, *, refresh_in_background: bool = True)
     ]
     if settings.demo:
         handlers.append(demo_feed)
+        handlers.append(pay_bitcoin_invoice)
     app = Litestar(
         route_handlers=handlers,  # type: ignore[arg-type]
         # One dependency: Litestar resolves two or more in a task group, which costs

@@ -20,6 +20,7 @@ from adapters.route_feeds.in_memory_feed import InMemoryRouteFeed
 from conftest import FLIGHTS1, fake_container
 from entrypoints.bootstrap import BookingParts, InventoryParts, PricingParts
 from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, Leg, flight_id
 from funflights_core.identity import IdentityService
 from funflights_core.money import Currency, Money
@@ -117,7 +118,10 @@ class World:
 @pytest.fixture
 def world() -> Iterator[World]:
     clock = ManualClock(NOW)
-    container = fake_container({"flights1": InMemoryRouteFeed(FLIGHTS1)}, clock=clock)
+    # Demo mode: its simulated Bitcoin network is part of what is tested here.
+    container = fake_container(
+        {"flights1": InMemoryRouteFeed(FLIGHTS1)}, clock=clock, settings=Settings(demo=True)
+    )
     inventory: InventoryParts = container.resolve(InventoryParts)
     identity: IdentityService = container.resolve(IdentityService)
     tenants: TenantAdmin = container.resolve(TenantAdmin)
@@ -693,3 +697,21 @@ def test_a_seat_held_shows_taken_on_the_seat_map(world: World) -> None:
     world.held(seats=[{"passenger": 0, "flight_id": ROOMY.id, "seat": seat}])
 
     assert not economy()[seat]
+
+
+def test_demo_mode_pays_a_bitcoin_invoice_through_the_simulated_network(world: World) -> None:
+    booking = world.held()
+    invoice = world.pay(booking, method="bitcoin").json()["payment"]["next_action"]
+    url = f"/demo/payments/bitcoin/{booking['id']}"
+
+    short = world.client.post(url, headers=world.headers(), json={"btc": "0.00000100"})
+    assert short.json() == {"result": "refunded: underpaid"}
+    assert world.client.post(url, headers=world.headers(), json={}).status_code == 409
+    again = world.pay(booking, method="bitcoin").json()["payment"]["next_action"]
+    assert again["data"]["btc_amount"] == invoice["data"]["btc_amount"]
+    paid = world.client.post(url, headers=world.headers(), json={})
+
+    assert paid.json() == {"result": "confirmed"}
+    after = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers())
+    assert after.json()["status"] == "confirmed"
+    assert world.client.post(url, json={}).status_code == 401  # someone else's: sign in
