@@ -28,11 +28,13 @@ class WorkerPass:
     delivered: int = 0
     retried: int = 0
     dead: int = 0
+    refunded: int = 0
+    """Bookings whose owed refunds the provider gave at last."""
 
     @property
     def busy(self) -> bool:
         """Whether there was anything to do (then the next pass starts at once)."""
-        return bool(self.released or self.delivered or self.retried or self.dead)
+        return bool(self.released or self.delivered or self.retried or self.dead or self.refunded)
 
 
 HOUSEKEEPING_S = 3600.0
@@ -42,8 +44,9 @@ HOUSEKEEPING_S = 3600.0
 async def one_pass(parts: BookingParts) -> WorkerPass:
     """Release what lapsed, then deliver what is due."""
     released = await parts.bookings.expire_due()
+    settled = await parts.bookings.settle_due()
     delivery = await parts.delivery.deliver_due()
-    return WorkerPass(released, delivery.delivered, delivery.retried, delivery.dead)
+    return WorkerPass(released, delivery.delivered, delivery.retried, delivery.dead, settled)
 
 
 async def housekeeping(parts: BookingParts) -> int:

@@ -7,6 +7,7 @@ keeps a version so that two processes changing one booking cannot both win.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from datetime import datetime
 from decimal import Decimal
@@ -102,6 +103,15 @@ class Payment:
     action: NextAction | None = None
 
 
+class RefundState(enum.StrEnum):
+    """Whether the provider has given the money back yet."""
+
+    PENDING = "pending"
+    """Recorded with the change that owes it; the provider is asked after the commit (and
+    again by the worker until it answers), always with the same reference."""
+    DONE = "done"
+
+
 @attrs.frozen
 class Refund:
     """Money given back: how much (in the payment's currency), for whom, and why."""
@@ -115,6 +125,9 @@ class Refund:
     reason: str
     provider_ref: str = ""
     """The payment it was taken from ("": the booking's first payment)."""
+    state: RefundState = RefundState.DONE
+    reference: str = ""
+    """What makes it happen once at the provider, however often it is asked."""
 
 
 @attrs.frozen
@@ -161,6 +174,11 @@ class Booking:
     """Captured payments of the difference when a date change cost more."""
     version: int = 0
     """Bumped by the store on every change: a stale copy cannot overwrite a newer one."""
+
+    @property
+    def refunds_pending(self) -> bool:
+        """Whether money is owed back that the provider has not given yet."""
+        return any(refund.state is RefundState.PENDING for refund in self.refunds)
 
     @property
     def status(self) -> BookingStatus:

@@ -8,6 +8,7 @@ hears of goes to the outbox in the same transaction.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -24,6 +25,7 @@ from funflights_core.booking import (
     CancellationQuote,
     Payment,
     Refund,
+    RefundState,
     SeatChoice,
     Ticket,
     record_locator,
@@ -69,6 +71,7 @@ from funflights_core.tenant import Tenant
 from funflights_core.traveller import Traveller, check_party
 from funflights_core.unit_of_work import TenantUnitOfWork, UnitOfWorkFactory
 
+_log = logging.getLogger(__name__)
 DEFAULT_HOLD = timedelta(minutes=15)
 STALE = timedelta(minutes=5)
 """A callback claimed this long ago and never answered was abandoned (its process died)."""
@@ -749,6 +752,8 @@ class BookingService:
             if refunds != current.refunds:
                 await self._event(uow, EventKind.BOOKING_REFUNDED, after)
             await uow.commit()
+        if after.refunds_pending:
+            return await self.settle(buyer.tenant.id, after.id) or after
         return attrs.evolve(after, version=current.version + 1)
 
     async def _give_back(
@@ -760,8 +765,9 @@ class BookingService:
         reason: str,
         now: datetime,
     ) -> tuple[Refund, ...]:
-        """Refund ``amount`` from the booking's payments, the latest first, each up to what
-        it has left: one provider refund per payment touched."""
+        """The refunds of ``amount`` from the booking's payments, the latest first, each up
+        to what it has left: pending, to be recorded with the change that owes them and
+        asked of the provider after it commits (``settle``)."""
         refunds: list[Refund] = []
         remaining = amount
         for n, (payment, left) in enumerate(booking.refundable()):
@@ -770,21 +776,78 @@ class BookingService:
             if left.amount <= 0:
                 continue
             part = remaining if remaining <= left else left
-            method = self._payments.get(payment.method)
-            done = await method.refund(payment.provider_ref, part, reference=f"{reference}-{n}")
             refunds.append(
                 Refund(
-                    self._ids.new_id(),
-                    done.amount,
-                    done.refund_ref,
-                    passengers,
-                    now,
-                    reason,
-                    payment.provider_ref,
+                    id=self._ids.new_id(),
+                    amount=part,
+                    refund_ref="",
+                    passengers=passengers,
+                    at=now,
+                    reason=reason,
+                    provider_ref=payment.provider_ref,
+                    state=RefundState.PENDING,
+                    reference=f"{reference}-{n}",
                 )
             )
             remaining = remaining - part
         return tuple(refunds)
+
+    async def settle(self, tenant_id: str, booking_id: str) -> Booking | None:
+        """Ask the provider for each pending refund of a booking (the same reference every
+        time: once given, asking again gives the same refund) and record what it gave.
+
+        A provider that fails leaves the refund pending for the next try (the worker's);
+        the booking is as stored after, or None if there is none.
+        """
+        async with self._database.for_tenant(tenant_id) as uow:
+            booking = await uow.bookings.get(booking_id)
+        if booking is None or not booking.refunds_pending:
+            return booking
+        payments = {p.provider_ref: p for p in (booking.payment, *booking.top_ups) if p}
+        given: dict[str, str] = {}
+        for refund in booking.refunds:
+            if refund.state is not RefundState.PENDING:
+                continue
+            payment = payments.get(refund.provider_ref)
+            if payment is None:
+                continue
+            try:
+                done = await self._payments.get(payment.method).refund(
+                    refund.provider_ref, refund.amount, reference=refund.reference
+                )
+            except Exception:
+                _log.warning("refund %s of booking %s failed; kept pending", refund.id, booking_id)
+                continue
+            given[refund.id] = done.refund_ref
+        if not given:
+            return booking
+        async with self._database.for_tenant(tenant_id) as uow:
+            current = await uow.bookings.get(booking_id, for_update=True)
+            if current is None:
+                return None
+            settled = attrs.evolve(
+                current,
+                refunds=tuple(
+                    attrs.evolve(r, state=RefundState.DONE, refund_ref=given[r.id])
+                    if r.id in given and r.state is RefundState.PENDING
+                    else r
+                    for r in current.refunds
+                ),
+            )
+            await self._replace(uow, current, settled, "payments")
+            await uow.commit()
+        return attrs.evolve(settled, version=current.version + 1)
+
+    async def settle_due(self, limit: int = 100) -> int:
+        """Settle every tenant's bookings that owe refunds (up to ``limit``): how many."""
+        async with self._database.platform() as platform:
+            due = await platform.lapsed_holds.refunds_due(limit)
+        settled = 0
+        for tenant_id, booking_id in due:
+            after = await self.settle(tenant_id, booking_id)
+            if after is not None and not after.refunds_pending:
+                settled += 1
+        return settled
 
     # -- changing dates --------------------------------------------------------------------
 
@@ -854,6 +917,8 @@ class BookingService:
                     top_up.provider_ref, top_up.amount, reference=_late(top_up.provider_ref)
                 )
             raise
+        if draft.refunds_pending:
+            return await self.settle(buyer.tenant.id, draft.id) or draft
         return attrs.evolve(draft, version=current.version + 1)
 
     async def _changed(

@@ -407,7 +407,8 @@ class OutboxQueue(Protocol):
 
 
 class LapsedHolds(Protocol):
-    """Bookings of every tenant whose hold ran out unpaid (platform level, for the worker)."""
+    """Bookings of every tenant the worker looks after: holds run out unpaid, refunds owed
+    (platform level)."""
 
     async def due(self, now: datetime, limit: int) -> Sequence[tuple[str, str]]:
         """Up to ``limit`` (tenant id, booking id) still holding seats past their expiry."""
@@ -415,6 +416,10 @@ class LapsedHolds(Protocol):
 
     async def tenant_of(self, booking_id: str) -> str | None:
         """The tenant a booking belongs to (a payment provider's callback names only it)."""
+        ...
+
+    async def refunds_due(self, limit: int) -> Sequence[tuple[str, str]]:
+        """Up to ``limit`` (tenant id, booking id) owing refunds the provider has not given."""
         ...
 
 

@@ -14,6 +14,7 @@ from funflights_core.booking import (
     CancellationQuote,
     Payment,
     Refund,
+    RefundState,
     SeatChoice,
     Ticket,
 )
@@ -75,6 +76,8 @@ class _Refund(msgspec.Struct):
     at: datetime
     reason: str
     provider_ref: str = ""
+    state: str = "done"
+    reference: str = ""
 
 
 class _Quote(msgspec.Struct):
@@ -182,6 +185,8 @@ def booking_text(booking: Booking) -> str:
                 r.at,
                 r.reason,
                 r.provider_ref,
+                r.state.value,
+                r.reference,
             )
             for r in booking.refunds
         ],
@@ -294,6 +299,8 @@ def booking_of(
                 r.at,
                 r.reason,
                 r.provider_ref,
+                RefundState(r.state),
+                r.reference,
             )
             for r in d.refunds
         ),

@@ -234,6 +234,11 @@ class InMemoryLapsedHolds:
         due.sort(key=lambda b: b.hold_expires_at)
         return [(b.tenant_id, b.id) for b in due[:limit]]
 
+    async def refunds_due(self, limit: int) -> Sequence[tuple[str, str]]:
+        """Up to ``limit`` (tenant, booking) owing refunds the provider has not given."""
+        due = sorted(b.id for b in self._tables.bookings.values() if b.refunds_pending)
+        return [(self._tables.bookings[b].tenant_id, b) for b in due[:limit]]
+
     async def tenant_of(self, booking_id: str) -> str | None:
         """The tenant a booking belongs to."""
         booking = self._tables.bookings.get(booking_id)

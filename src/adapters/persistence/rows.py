@@ -357,6 +357,8 @@ class BookingRow(Base):
         Index("ix_bookings_customer_departs_at", "tenant_id", "customer_id", "departs_at"),
         # The worker's scan for lapsed holds: by status, then expiry.
         Index("ix_bookings_status_hold_expires_at", "status", "hold_expires_at"),
+        # The worker's scan for refunds owed (few rows are ever true).
+        Index("ix_bookings_refund_pending", "refund_pending"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -367,6 +369,8 @@ class BookingRow(Base):
     departs_at: Mapped[datetime] = mapped_column(UtcDateTime())
     hold_expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column()
+    refund_pending: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """Money owed back that the provider has not given yet (the worker asks again)."""
     document: Mapped[str] = mapped_column(Text)
 
 

@@ -73,6 +73,7 @@ def _values(booking: Booking) -> dict[str, Any]:
         "record_locator": booking.record_locator,
         "departs_at": booking.departs_at,
         "hold_expires_at": booking.hold_expires_at,
+        "refund_pending": booking.refunds_pending,
         "document": booking_text(booking),
     }
 
@@ -366,6 +367,16 @@ class SqlLapsedHolds:
             select(BookingRow.tenant_id, BookingRow.id)
             .where(BookingRow.status.in_(_HOLDING), BookingRow.hold_expires_at <= now)
             .order_by(BookingRow.hold_expires_at)
+            .limit(limit)
+        )
+        return [(tenant, booking) for tenant, booking in rows.all()]
+
+    async def refunds_due(self, limit: int) -> Sequence[tuple[str, str]]:
+        """Up to ``limit`` (tenant, booking) owing refunds the provider has not given."""
+        rows = await self._session.execute(
+            select(_BOOKINGS.c.tenant_id, _BOOKINGS.c.id)
+            .where(_BOOKINGS.c.refund_pending.is_(True))
+            .order_by(_BOOKINGS.c.id)
             .limit(limit)
         )
         return [(tenant, booking) for tenant, booking in rows.all()]

@@ -43,7 +43,8 @@ def worker(once: bool, interval: float | None) -> None:
 
     def report(done: WorkerPass) -> None:
         click.echo(
-            f"released {done.released} hold(s); delivered {done.delivered}, "
+            f"released {done.released} hold(s); settled {done.refunded} refund(s); "
+            f"delivered {done.delivered}, "
             f"retrying {done.retried}, dead-lettered {done.dead}"
         )
 

@@ -209,12 +209,14 @@ class PaymentOut(msgspec.Struct):
 
 
 class RefundOut(msgspec.Struct):
-    """Money given back."""
+    """Money given back: ``done``, or ``pending`` while the provider has not answered (the
+    worker asks again until it does)."""
 
     amount: MoneyOut
     passengers: list[int]
     at: datetime
     reason: str
+    state: str
 
 
 class ChangeOut(msgspec.Struct):
@@ -298,7 +300,7 @@ class BookingOut(msgspec.Struct):
                 for t in booking.tickets
             ],
             refunds=[
-                RefundOut(MoneyOut.of(r.amount), list(r.passengers), r.at, r.reason)
+                RefundOut(MoneyOut.of(r.amount), list(r.passengers), r.at, r.reason, r.state.value)
                 for r in booking.refunds
             ],
             history=[

@@ -715,3 +715,37 @@ def test_demo_mode_pays_a_bitcoin_invoice_through_the_simulated_network(world: W
     after = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers())
     assert after.json()["status"] == "confirmed"
     assert world.client.post(url, json={}).status_code == 401  # someone else's: sign in
+
+
+def test_a_refund_the_provider_fails_stays_owed_until_the_worker_gets_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    booking = world.held()
+    world.pay(booking)
+    card = world.parts.payments.get("card")
+    real_refund = card.refund
+    asked: list[str] = []
+
+    async def flaky_refund(provider_ref: str, amount: Money, *, reference: str) -> Any:
+        asked.append(reference)
+        if len(asked) == 1:
+            raise RuntimeError("provider down")
+        return await real_refund(provider_ref, amount, reference=reference)
+
+    monkeypatch.setattr(card, "refund", flaky_refund)
+    url = f"/api/v1/bookings/{booking['id']}"
+    quote = world.client.post(f"{url}/cancellation-quote", headers=world.headers(), json={})
+
+    cancelled = world.client.post(
+        f"{url}/cancellation", headers=world.headers(), json={"quote_id": quote.json()["id"]}
+    )
+
+    assert cancelled.status_code == 200, cancelled.text
+    after = cancelled.json()
+    assert after["status"] == "refunded"  # the seats are back, the money is owed
+    assert [r["state"] for r in after["refunds"]] == ["pending"]
+    assert world.call(world.parts.bookings.settle_due) == 1
+    assert world.call(world.parts.bookings.settle_due) == 0
+    settled = world.client.get(url, headers=world.headers()).json()
+    assert [r["state"] for r in settled["refunds"]] == ["done"]
+    assert asked[0] == asked[1]  # asked again the same way: the provider gives it once

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("departs_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("hold_expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("refund_pending", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("document", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_bookings_tenant_id_tenants")
@@ -47,6 +48,7 @@ def upgrade() -> None:
             "ix_bookings_customer_departs_at", ["tenant_id", "customer_id", "departs_at"]
         )
         batch_op.create_index("ix_bookings_status_hold_expires_at", ["status", "hold_expires_at"])
+        batch_op.create_index("ix_bookings_refund_pending", ["refund_pending"])
     op.create_table(
         "seat_assignments",
         sa.Column("flight_id", sa.String(length=40), nullable=False),
