@@ -202,14 +202,7 @@ class BookingService:
 
     async def _held(self, draft: Booking, offer: Offer, request: HoldRequest) -> Booking:
         async with self._database.for_tenant(draft.tenant_id) as uow:
-            few = False
-            for flight_id in draft.flight_ids:
-                left = await uow.seats.take(flight_id, draft.cabin, draft.seated)
-                if left is None:
-                    raise SoldOut(
-                        f"fewer than {draft.seated} {draft.cabin} seats are left on {flight_id}"
-                    )
-                few = few or left <= FEW_SEATS
+            few = await _take_seats(uow, draft)
             for choice in draft.seats:
                 if not await uow.seats.assign(choice.flight_id, choice.seat, draft.id):
                     raise Conflict(f"seat {choice.seat} on {choice.flight_id} is taken")
@@ -282,7 +275,7 @@ class BookingService:
         facts = FlightFacts(
             carrier=first.marketing_carrier,
             flight_number=first.flight_number,
-            origin=offer_origin(flights),
+            origin=first.origin,
             destination=flights[-1].destination,
             origin_country="",
             destination_country="",
@@ -474,8 +467,7 @@ class BookingService:
             recorded = None if current is None else current.payment
             if (
                 current is not None
-                and current.status is not BookingStatus.AWAITING_PAYMENT
-                and current.status is not BookingStatus.HELD
+                and current.status not in HOLDING
                 and recorded is not None
                 and recorded.provider_ref == payment.provider_ref
                 and recorded.state is PaymentState.CAPTURED
@@ -874,14 +866,7 @@ class BookingService:
                 # The old seats first: a change to the same flights (a new fare) must not
                 # need seats the booking already holds.
                 await self._release(uow, current, frozenset(range(len(current.travellers))))
-                few = False
-                for flight_id in draft.flight_ids:
-                    left = await uow.seats.take(flight_id, draft.cabin, draft.seated)
-                    if left is None:
-                        raise SoldOut(
-                            f"fewer than {draft.seated} {draft.cabin} seats are left on {flight_id}"
-                        )
-                    few = few or left <= FEW_SEATS
+                few = await _take_seats(uow, draft)
                 difference = draft.price.total - current.price.total
                 payment = current.payment
                 assert payment is not None  # confirmed, so paid
@@ -1155,6 +1140,20 @@ def _recorded(booking: Booking, provider_ref: str) -> bool:
     return provider_ref in {payment.provider_ref, *(t.provider_ref for t in booking.top_ups)}
 
 
+async def _take_seats(uow: TenantUnitOfWork, booking: Booking) -> bool:
+    """Take the booking's seats on each of its flights (``SoldOut`` if too few are left):
+    whether a cabin is now down to the few seats searches show."""
+    few = False
+    for flight_id in booking.flight_ids:
+        left = await uow.seats.take(flight_id, booking.cabin, booking.seated)
+        if left is None:
+            raise SoldOut(
+                f"fewer than {booking.seated} {booking.cabin} seats are left on {flight_id}"
+            )
+        few = few or left <= FEW_SEATS
+    return few
+
+
 def _sold(flights: Sequence[Flight]) -> list[Flight]:
     """The flights, if every one is still sold; ``Conflict`` naming one that is not."""
     for flight in flights:
@@ -1166,11 +1165,6 @@ def _sold(flights: Sequence[Flight]) -> list[Flight]:
 def _late(provider_ref: str) -> str:
     """The refund reference for money that came for a booking no longer waiting for it."""
     return f"late-{provider_ref}"
-
-
-def offer_origin(flights: Sequence[Flight]) -> str:
-    """Where the trip starts."""
-    return flights[0].origin
 
 
 def _customer(buyer: Buyer) -> str:
@@ -1195,6 +1189,7 @@ def _check_extras(booking: Booking, flights: Sequence[Flight]) -> None:
     by_id = {flight.id: flight for flight in flights}
     seen: set[tuple[int, str]] = set()
     numbers: set[tuple[str, str]] = set()
+    cabin_seats: dict[str, set[str]] = {}
     for n, choice in enumerate(booking.seats):
         field = f"seats[{n}]"
         if not 0 <= choice.passenger < count:
@@ -1208,15 +1203,15 @@ def _check_extras(booking: Booking, flights: Sequence[Flight]) -> None:
             raise InvalidInput(field, "one seat per passenger and flight")
         if (choice.flight_id, choice.seat) in numbers:
             raise InvalidInput(field, f"seat {choice.seat} is chosen twice")
-        cabin_map = next(
-            (m for m in seat_maps(flight, frozenset()) if m.cabin_class is booking.cabin), None
-        )
-        designators = (
-            set()
-            if cabin_map is None
-            else {seat.designator for row in cabin_map.rows for seat in row.seats}
-        )
-        if choice.seat not in designators:
+        if flight.id not in cabin_seats:  # a map is built once per flight, not per seat
+            cabin_seats[flight.id] = {
+                seat.designator
+                for seat_map in seat_maps(flight)
+                if seat_map.cabin_class is booking.cabin
+                for row in seat_map.rows
+                for seat in row.seats
+            }
+        if choice.seat not in cabin_seats[flight.id]:
             raise InvalidInput(field, f"there is no {booking.cabin} seat {choice.seat}")
         seen.add((choice.passenger, choice.flight_id))
         numbers.add((choice.flight_id, choice.seat))

@@ -9,23 +9,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
 
 import msgspec
 
-from adapters.payments.signed_refs import SandboxLedger
+from adapters.payments.signed_refs import LedgerBackedMethod, SandboxLedger
 from funflights_core.clock import Clock
 from funflights_core.errors import InvalidInput
-from funflights_core.money import Money
 from funflights_core.payment_card import read_card
 from funflights_core.payment_method import (
     NextAction,
-    PaymentEvent,
     PaymentRequest,
     PaymentResult,
     PaymentState,
-    RefundResult,
-    WebhookKind,
 )
 
 NAME = "card"
@@ -41,7 +36,7 @@ THREE_D_SECURE_FAILED = "authentication_failed"
 MAX_HOLDER_CHARS = 100
 
 
-class CardSandbox:
+class CardSandbox(LedgerBackedMethod):
     """Cards (VISA, Mastercard, AMEX) against the sandbox's test numbers."""
 
     def __init__(self, secret: str, clock: Clock) -> None:
@@ -101,21 +96,3 @@ class CardSandbox:
             raise InvalidInput("result", "the 3-D Secure answer is pass or fail")
         answered = msgspec.structs.replace(payment, state=state, decline_reason=reason, action=None)
         return self._ledger.result(answered)
-
-    async def capture(self, provider_ref: str, amount: Money) -> PaymentResult:
-        """Take all or part of the authorised amount."""
-        return self._ledger.capture(provider_ref, amount)
-
-    async def refund(self, provider_ref: str, amount: Money, *, reference: str) -> RefundResult:
-        """Refund up to the payment's amount; the same ``reference`` gives the same refund."""
-        return self._ledger.refund(provider_ref, amount, reference=reference)
-
-    def webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
-        """A signed callback verified and read."""
-        return self._ledger.webhook(headers, body)
-
-    def simulated_webhook(
-        self, kind: WebhookKind, provider_ref: str, at: datetime
-    ) -> tuple[dict[str, str], bytes]:
-        """The signed callback the sandbox would send about a payment (tests, demos)."""
-        return self._ledger.simulated_webhook(kind, provider_ref, at)

@@ -12,23 +12,19 @@ import re
 import secrets
 import string
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import msgspec
 
-from adapters.payments.signed_refs import SandboxLedger
+from adapters.payments.signed_refs import LedgerBackedMethod, SandboxLedger
 from adapters.payments.webhook_signature import unix
 from funflights_core.clock import Clock
 from funflights_core.errors import InvalidInput
-from funflights_core.money import Money
 from funflights_core.payment_method import (
     NextAction,
-    PaymentEvent,
     PaymentRequest,
     PaymentResult,
     PaymentState,
-    RefundResult,
-    WebhookKind,
 )
 
 NAME = "paypal"
@@ -42,7 +38,7 @@ _PAYER_ID = re.compile(r"[A-Z0-9]{13}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 
 
-class PayPalSandbox:
+class PayPalSandbox(LedgerBackedMethod):
     """PayPal checkout: approve on PayPal, then authorise, capture, refund."""
 
     def __init__(self, secret: str, clock: Clock, *, order_ttl: timedelta = ORDER_TTL) -> None:
@@ -99,24 +95,6 @@ class PayPalSandbox:
             payment, state=state, decline_reason=reason, action=None, summary=summary
         )
         return self._ledger.result(answered)
-
-    async def capture(self, provider_ref: str, amount: Money) -> PaymentResult:
-        """Take all or part of the authorised amount."""
-        return self._ledger.capture(provider_ref, amount)
-
-    async def refund(self, provider_ref: str, amount: Money, *, reference: str) -> RefundResult:
-        """Refund up to the payment's amount; the same ``reference`` gives the same refund."""
-        return self._ledger.refund(provider_ref, amount, reference=reference)
-
-    def webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
-        """A signed callback verified and read."""
-        return self._ledger.webhook(headers, body)
-
-    def simulated_webhook(
-        self, kind: WebhookKind, provider_ref: str, at: datetime
-    ) -> tuple[dict[str, str], bytes]:
-        """The signed callback the sandbox would send about a payment (tests, demos)."""
-        return self._ledger.simulated_webhook(kind, provider_ref, at)
 
 
 def _payer(payer_id: str, email: str | None) -> str:

@@ -306,3 +306,28 @@ class SandboxLedger:
     def webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
         """A callback verified, decoded and read as the port's event."""
         return self.event(*self.read_webhook(headers, body))
+
+
+class LedgerBackedMethod:
+    """What the card, wallet and PayPal sandboxes do alike: capture, refund and callbacks
+    through their ``SandboxLedger`` (each sets ``_ledger``)."""
+
+    _ledger: SandboxLedger
+
+    async def capture(self, provider_ref: str, amount: Money) -> PaymentResult:
+        """Take all or part of the authorised amount."""
+        return self._ledger.capture(provider_ref, amount)
+
+    async def refund(self, provider_ref: str, amount: Money, *, reference: str) -> RefundResult:
+        """Refund up to the payment's amount; the same ``reference`` gives the same refund."""
+        return self._ledger.refund(provider_ref, amount, reference=reference)
+
+    def webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
+        """A signed callback verified and read."""
+        return self._ledger.webhook(headers, body)
+
+    def simulated_webhook(
+        self, kind: WebhookKind, provider_ref: str, at: datetime
+    ) -> tuple[dict[str, str], bytes]:
+        """The signed callback the sandbox would send about a payment (tests, demos)."""
+        return self._ledger.simulated_webhook(kind, provider_ref, at)

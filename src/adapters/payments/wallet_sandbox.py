@@ -19,19 +19,15 @@ from datetime import datetime
 
 import msgspec
 
-from adapters.payments.signed_refs import SandboxLedger
+from adapters.payments.signed_refs import LedgerBackedMethod, SandboxLedger
 from adapters.payments.webhook_signature import unix
 from funflights_core.clock import Clock
 from funflights_core.errors import InvalidInput
-from funflights_core.money import Money
 from funflights_core.payment_card import CardBrand, card_expired, card_label, card_number
 from funflights_core.payment_method import (
-    PaymentEvent,
     PaymentRequest,
     PaymentResult,
     PaymentState,
-    RefundResult,
-    WebhookKind,
 )
 
 APPLE_PAY = "apple_pay"
@@ -146,7 +142,7 @@ def _google_card(raw: bytes, now: datetime) -> tuple[CardBrand, str]:
     return brand, number[-4:]
 
 
-class WalletSandbox:
+class WalletSandbox(LedgerBackedMethod):
     """Apple Pay or Google Pay (chosen by ``name``) against the sandbox's test tokens."""
 
     def __init__(self, name: str, secret: str, clock: Clock) -> None:
@@ -178,24 +174,6 @@ class WalletSandbox:
         """Never needed: a wallet payment asks nothing more of the payer."""
         payment = self._ledger.read(provider_ref)
         raise InvalidInput("provider_ref", f"the payment is {payment.state}, not waiting")
-
-    async def capture(self, provider_ref: str, amount: Money) -> PaymentResult:
-        """Take all or part of the authorised amount."""
-        return self._ledger.capture(provider_ref, amount)
-
-    async def refund(self, provider_ref: str, amount: Money, *, reference: str) -> RefundResult:
-        """Refund up to the payment's amount; the same ``reference`` gives the same refund."""
-        return self._ledger.refund(provider_ref, amount, reference=reference)
-
-    def webhook(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
-        """A signed callback verified and read."""
-        return self._ledger.webhook(headers, body)
-
-    def simulated_webhook(
-        self, kind: WebhookKind, provider_ref: str, at: datetime
-    ) -> tuple[dict[str, str], bytes]:
-        """The signed callback the sandbox would send about a payment (tests, demos)."""
-        return self._ledger.simulated_webhook(kind, provider_ref, at)
 
 
 def _b64_json(value: object) -> str:

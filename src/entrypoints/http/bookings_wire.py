@@ -9,6 +9,7 @@ import msgspec
 
 from entrypoints.http.pricing_wire import MoneyOut
 from funflights_core.booking import BagChoice, Booking, CancellationQuote, Payment, SeatChoice
+from funflights_core.booking_status import HOLDING
 from funflights_core.bookings import ChangeRequest, HoldRequest, PayRequest
 from funflights_core.traveller import DocumentKind, TravelDocument, Traveller
 
@@ -256,10 +257,7 @@ class BookingOut(msgspec.Struct):
         """The wire form of a booking."""
         price = booking.price
         payment = booking.payment
-        holding = booking.record_locator is None and booking.status.value in (
-            "held",
-            "awaiting_payment",
-        )
+        holding = booking.status in HOLDING
         return cls(
             id=booking.id,
             status=booking.status.value,

@@ -9,11 +9,10 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
+from adapters.payments.webhook_signature import MAX_BODY_BYTES
 from entrypoints.http.api_context import ApiContext, ApiServices
 from entrypoints.http.problems import api_problem_responses
 from funflights_core.errors import InvalidInput
-
-MAX_WEBHOOK = 64 * 1024
 
 
 class WebhookOut(msgspec.Struct):
@@ -50,7 +49,7 @@ class PaymentsController(Controller):
     ) -> WebhookOut:
         """The callback's outcome."""
         body = await request.body()
-        if len(body) > MAX_WEBHOOK:
+        if len(body) > MAX_BODY_BYTES:
             raise InvalidInput("body", "a callback is at most 64 KiB")
         headers = {name.lower(): value for name, value in request.headers.items()}
         return WebhookOut(await services.bookings.webhook(method, headers, body))

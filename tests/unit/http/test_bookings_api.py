@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -704,6 +705,8 @@ def test_demo_mode_pays_a_bitcoin_invoice_through_the_simulated_network(world: W
     invoice = world.pay(booking, method="bitcoin").json()["payment"]["next_action"]
     url = f"/demo/payments/bitcoin/{booking['id']}"
 
+    unreadable = world.client.post(url, headers=world.headers(), json={"btc": "lots"})
+    assert unreadable.status_code == 422
     short = world.client.post(url, headers=world.headers(), json={"btc": "0.00000100"})
     assert short.json() == {"result": "refunded: underpaid"}
     assert world.client.post(url, headers=world.headers(), json={}).status_code == 409
@@ -749,3 +752,33 @@ def test_a_refund_the_provider_fails_stays_owed_until_the_worker_gets_it(
     settled = world.client.get(url, headers=world.headers()).json()
     assert [r["state"] for r in settled["refunds"]] == ["done"]
     assert asked[0] == asked[1]  # asked again the same way: the provider gives it once
+
+
+def test_a_callback_in_flight_is_retried_and_an_abandoned_one_taken_over(world: World) -> None:
+    booking = world.held()
+    world.pay(booking, method="bitcoin")
+    stored = world.call(world.parts.bookings.get, world.buyers["ada"], booking["id"])
+    bitcoin = world.parts.payments.get("bitcoin")
+    assert isinstance(bitcoin, BitcoinSandbox)
+    ref = stored.payment.provider_ref
+    btc = Decimal(stored.payment.action.data["btc_amount"])
+    keys = world.parts.idempotency
+    hook = "/api/v1/payments/webhooks/bitcoin"
+
+    def claimed_elsewhere(body: bytes) -> None:
+        """Another process took this event and is applying it (or died doing so)."""
+        event_id = json.loads(body)["id"]
+        assert world.call(keys.claim, "default", event_id, "payments:bitcoin", event_id) is None
+
+    headers, body = bitcoin.simulated_payment(ref, btc, world.clock.now())
+    claimed_elsewhere(body)
+    busy = world.client.post(hook, headers=headers, content=body)
+    assert busy.status_code == 409
+    assert busy.headers["retry-after"] == "1"
+
+    later = world.clock.now() + timedelta(minutes=6)
+    headers, body = bitcoin.simulated_payment(ref, btc, later)  # the provider's next try
+    claimed_elsewhere(body)
+    world.clock.advance(6 * 60)  # the claim is now 6 minutes old: abandoned
+    taken_over = world.client.post(hook, headers=headers, content=body)
+    assert taken_over.json() == {"result": "confirmed"}
