@@ -127,9 +127,9 @@ class Settings(BaseSettings):
     )
     refund_tiers: str = Field(
         "168:100:0 24:50:0",
-        description="Refund rules, 'hours:percent:fee' per tier (fee per passenger, in the "
-        "booking's currency): the default gives all back more than 7 days out, half from 24 "
-        "hours, nothing inside.",
+        description="Refund rules, '[cabin/]hours:percent:fee' per tier (fee per passenger, in "
+        "the booking's currency; a cabin's tiers replace the others for its fares): the default "
+        "gives all back more than 7 days out, half from 24 hours, nothing inside.",
     )
     bag_fee: str = Field(
         "40 EUR",

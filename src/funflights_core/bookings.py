@@ -676,7 +676,11 @@ class BookingService:
             paid = sum((shares[p] for p in chosen), booking.payment.amount * 0)
             policy = buyer.tenant.refund_policy or self._policy
             refund = policy.quote(
-                paid, departs_at=booking.departs_at, at=now, passengers=len(chosen)
+                paid,
+                departs_at=booking.departs_at,
+                at=now,
+                passengers=len(chosen),
+                cabin=booking.cabin,
             ).refund
             method = booking.payment.method
         elif booking.status not in HOLDING:

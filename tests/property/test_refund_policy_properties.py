@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from adapters.money.fixed_currencies import FixedCurrencies
 from funflights_core.errors import InvalidInput
+from funflights_core.flight import CabinClass
 from funflights_core.money import Money
 from funflights_core.refund_policy import (
     RefundPolicy,
@@ -30,7 +31,17 @@ hours_before = st.integers(min_value=-48, max_value=24 * 60)
 
 @st.composite
 def policies(draw: st.DrawFn) -> RefundPolicy:
-    """Any valid policy: distinct notices (quarter hours), less back for less notice."""
+    """Any valid policy: tiers for every fare and for some cabins, each group with distinct
+    notices (quarter hours) and less back for less notice."""
+    tiers = list(draw(fare_tiers(None)).tiers)
+    for cabin in draw(st.sets(st.sampled_from(list(CabinClass)), max_size=2)):
+        tiers += draw(fare_tiers(cabin)).tiers
+    return RefundPolicy(tuple(tiers))
+
+
+@st.composite
+def fare_tiers(draw: st.DrawFn, cabin: CabinClass | None) -> RefundPolicy:
+    """A valid group of tiers for one fare (or for every fare)."""
     quarters = draw(st.sets(st.integers(min_value=0, max_value=4 * 24 * 366), max_size=6))
     percents = draw(
         st.lists(
@@ -40,7 +51,7 @@ def policies(draw: st.DrawFn) -> RefundPolicy:
         )
     )
     tiers = [
-        RefundTier(timedelta(minutes=15 * q), percent, draw(fees))
+        RefundTier(timedelta(minutes=15 * q), percent, draw(fees), cabin)
         for q, percent in zip(
             sorted(quarters, reverse=True), sorted(percents, reverse=True), strict=True
         )
@@ -92,7 +103,34 @@ def test_a_policy_reads_back_from_its_text(policy: RefundPolicy) -> None:
     assert refund_policy_from_text(refund_policy_text(policy)) == policy
 
 
-@pytest.mark.parametrize("text", ["7d:100:0", "168:100", "168:100:0:1", "24:150:0", "-1:50:0"])
+def test_a_fare_with_tiers_of_its_own_follows_them_and_the_others_the_common_ones() -> None:
+    policy = refund_policy_from_text("168:100:0 24:50:10 business/24:100:0 first/0:100:0")
+    paid = Money.of("600.00", EUR)
+
+    def back(hours: float, cabin: CabinClass | None) -> str:
+        at = DEPARTS - timedelta(hours=hours)
+        return str(policy.quote(paid, departs_at=DEPARTS, at=at, cabin=cabin).refund.amount)
+
+    assert back(48, CabinClass.ECONOMY) == "290.00"  # half, less the fee
+    assert back(48, None) == "290.00"
+    assert back(48, CabinClass.BUSINESS) == "600.00"  # its own rule: all of it a day out
+    assert back(12, CabinClass.BUSINESS) == "0"  # and nothing inside
+    assert back(1, CabinClass.FIRST) == "600.00"
+    assert [t.cabin for t in policy.for_fare(CabinClass.PREMIUM_ECONOMY)] == [None, None]
+    assert refund_policy_text(policy) == ("168:100:0 24:50:10 business/24:100:0 first/0:100:0")
+
+
+def test_each_fares_tiers_are_checked_on_their_own() -> None:
+    # The same notice for two fares is fine; more back for less notice within one is not.
+    refund_policy_from_text("24:50:0 business/24:100:0")
+    with pytest.raises(InvalidInput, match="of business fares"):
+        refund_policy_from_text("168:100:0 business/168:10:0 business/24:50:0")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["7d:100:0", "168:100", "168:100:0:1", "24:150:0", "-1:50:0", "coach/24:100:0", "/24:1:0"],
+)
 def test_unreadable_rules_are_refused_naming_the_field(text: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         refund_policy_from_text(text)

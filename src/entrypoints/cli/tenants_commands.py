@@ -107,8 +107,9 @@ def create_tenant(
 )
 @click.option(
     "--refund-tiers",
-    help="Refund rules as hours:percent:fee ..., e.g. '168:100:0 24:50:10' (all back a week "
-    "out, half less 10 per passenger from a day out, nothing inside); '' for the platform's.",
+    help="Refund rules as [cabin/]hours:percent:fee ..., e.g. '168:100:0 24:50:10 "
+    "business/24:100:0' (all back a week out, half less 10 per passenger from a day out, "
+    "nothing inside; business fares all back up to a day out); '' for the platform's.",
 )
 def tenant_pricing(
     tenant_id: str,
@@ -143,7 +144,8 @@ def tenant_pricing(
     if tenant.refund_policy is None:
         click.echo("refunds: the platform's rules (FUNFLIGHTS_REFUND_TIERS)")
     else:
-        click.echo(f"refunds: {refund_policy_text(tenant.refund_policy)} (hours:percent:fee)")
+        rules = refund_policy_text(tenant.refund_policy)
+        click.echo(f"refunds: {rules} ([cabin/]hours:percent:fee)")
 
 
 @tenants.command("list")

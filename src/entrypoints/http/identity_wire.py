@@ -11,6 +11,7 @@ import msgspec
 from funflights_core.api_key import ApiKey
 from funflights_core.api_keys import KeyUsage
 from funflights_core.customer_import import ImportReport
+from funflights_core.flight import CabinClass
 from funflights_core.identity import TokenPair, TotpEnrolment
 from funflights_core.tenant import Tenant
 from funflights_core.user import User
@@ -177,14 +178,17 @@ class RefundTierIn(msgspec.Struct, forbid_unknown_fields=True):
     notice_hours: Annotated[float, msgspec.Meta(ge=0, le=8784)]
     percent: Annotated[str, msgspec.Meta(max_length=40, description="Decimal text, 0-100.")]
     fee: Annotated[str, msgspec.Meta(max_length=40, description="Decimal text.")] = "0"
+    cabin: CabinClass | None = None
+    """The fare (cabin) the rule is for; absent: every fare without rules of its own."""
 
 
 class RefundTierOut(msgspec.Struct, frozen=True):
-    """A refund rule."""
+    """A refund rule (``cabin`` null: for every fare without rules of its own)."""
 
     notice_hours: float
     percent: Decimal
     fee: Decimal
+    cabin: CabinClass | None = None
 
 
 class TenantPatchIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -277,7 +281,7 @@ class TenantOut(msgspec.Struct, frozen=True):
             refund_tiers=None
             if tenant.refund_policy is None
             else [
-                RefundTierOut(t.notice.total_seconds() / 3600, t.percent, t.fee)
+                RefundTierOut(t.notice.total_seconds() / 3600, t.percent, t.fee, t.cabin)
                 for t in tenant.refund_policy.tiers
             ],
         )

@@ -54,7 +54,7 @@ def _refund_tier(n: int, data: RefundTierIn) -> RefundTier:
         percent, fee = Decimal(data.percent), Decimal(data.fee)
         if not (percent.is_finite() and fee.is_finite()):
             raise ValueError(data.percent)
-        return RefundTier(timedelta(hours=data.notice_hours), percent, fee)
+        return RefundTier(timedelta(hours=data.notice_hours), percent, fee, data.cabin)
     except (ArithmeticError, ValueError):
         raise InvalidInput(f"refund_tiers[{n}]", "percent and fee are decimal numbers") from None
     except InvalidInput as exc:

@@ -503,6 +503,28 @@ def test_a_tenant_sets_its_own_refund_rules(world: World) -> None:
     assert str(again.refund.amount) == booking["price"]["total"]["amount"]
 
 
+def test_refund_rules_follow_the_fare_booked(world: World) -> None:
+    booking = world.held()  # an economy fare
+    world.pay(booking)
+    admin: TenantAdmin = world.tenant_admin
+    paid = Decimal(booking["price"]["total"]["amount"])
+    bookings = world.parts.bookings
+
+    def quoted(rules: list[RefundTier]) -> Decimal:
+        tenant = world.call(lambda: admin.update(None, "default", TenantFields(refund_tiers=rules)))
+        customer = attrs.evolve(world.buyers["ada"], tenant=tenant)
+        return Decimal(
+            world.call(bookings.quote_cancellation, customer, booking["id"]).refund.amount
+        )
+
+    everyone = RefundTier(timedelta(days=7), Decimal(100))
+    economy = RefundTier(timedelta(days=7), Decimal(25), Decimal(5), CabinClass.ECONOMY)
+    business = RefundTier(timedelta(hours=1), Decimal(10), cabin=CabinClass.BUSINESS)
+
+    assert quoted([everyone, economy, business]) == (paid / 4 - 5).quantize(Decimal("0.01"))
+    assert quoted([everyone, business]) == paid  # no economy rules: the common ones
+
+
 def test_a_coupon_and_points_apply_at_the_hold_and_come_back_on_cancel(world: World) -> None:
     pricing: PricingParts = world.pricing
     staff = operator("default", "test")

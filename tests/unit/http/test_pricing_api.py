@@ -274,8 +274,8 @@ def test_a_tenant_admin_sets_and_clears_the_refund_rules(world: World) -> None:
     patched = client.patch("/api/v1/tenants/default", headers=boss, json={"refund_tiers": rules})
     assert patched.status_code == 200, patched.text
     assert patched.json()["refund_tiers"] == [
-        {"notice_hours": 336.0, "percent": "100", "fee": "0"},
-        {"notice_hours": 24.0, "percent": "50", "fee": "10"},
+        {"notice_hours": 336.0, "percent": "100", "fee": "0", "cabin": None},
+        {"notice_hours": 24.0, "percent": "50", "fee": "10", "cabin": None},
     ]
     more_for_less = [{"notice_hours": 24, "percent": "100"}, {"notice_hours": 48, "percent": "5"}]
     refused = client.patch(
@@ -283,6 +283,16 @@ def test_a_tenant_admin_sets_and_clears_the_refund_rules(world: World) -> None:
     )
     assert refused.status_code == 422
     assert refused.json()["invalid-params"][0]["name"] == "refund_tiers"
+    by_fare = [
+        {"notice_hours": 168, "percent": "100"},
+        {"notice_hours": 24, "percent": "100", "cabin": "business"},
+    ]
+    patched = client.patch("/api/v1/tenants/default", headers=boss, json={"refund_tiers": by_fare})
+    assert patched.status_code == 200, patched.text
+    assert [t["cabin"] for t in patched.json()["refund_tiers"]] == [None, "business"]
+    coach = [{"notice_hours": 24, "percent": "100", "cabin": "coach"}]
+    refused = client.patch("/api/v1/tenants/default", headers=boss, json={"refund_tiers": coach})
+    assert refused.status_code == 400, refused.text
     cleared = client.patch("/api/v1/tenants/default", headers=boss, json={"refund_tiers": []})
     assert cleared.json()["refund_tiers"] is None
 
