@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -251,6 +252,14 @@ class Booking:
                 captured = captured - refund.amount
         weights = [self._weight(p) for p in range(len(self.travellers))]
         return captured.allocate(weights)
+
+    def share_of(self, passengers: Iterable[int]) -> Decimal:
+        """The part (0-1) of the booking's price that is these passengers'."""
+        weights = [self._weight(p) for p in range(len(self.travellers))]
+        whole = sum(weights, Decimal(0))
+        if whole == 0:
+            return Decimal(len(set(passengers))) / len(self.travellers)
+        return sum((weights[p] for p in set(passengers)), Decimal(0)) / whole
 
     def _weight(self, passenger: int) -> Decimal:
         # Fares split evenly between passengers; extras belong to whoever has them.

@@ -743,6 +743,10 @@ class BookingService:
             await self._release(uow, current, leaving)
             if after.cancelled == everyone:
                 await self._undo_rewards(uow, current)
+            elif leaving - current.cancelled:
+                # The points of those who leave go (earned) or come back (redeemed).
+                share = current.share_of(leaving - current.cancelled)
+                await self._loyalty.reverse_part_in(uow, current.customer_id, current.id, share)
             await self._replace(uow, current, after, actor)
             await self._event(uow, EventKind.BOOKING_CANCELLED, after)
             if refunds != current.refunds:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 import attrs
 
@@ -31,7 +31,8 @@ class LedgerEntry:
     at: datetime
     booking_id: str | None = None
     spend: Money | None = None
-    """For earnings: the spend that earned them (tiers are computed from it)."""
+    """For earnings: the spend that earned them (tiers are computed from it); for a part
+    of a booking reversed: the spend taken back (negative)."""
 
 
 @attrs.frozen
@@ -115,10 +116,12 @@ class LoyaltyAccount:
     def rolling_spend(self, policy: TierPolicy, now: datetime) -> Decimal:
         """Spend of the last 12 months that earned points and was not reversed."""
         since = now - timedelta(days=365)
-        reversed_bookings = {e.booking_id for e in self.entries if e.kind is EntryKind.REVERSAL}
+        reversed_bookings = {
+            e.booking_id for e in self.entries if e.kind is EntryKind.REVERSAL and e.spend is None
+        }
         total = Decimal(0)
         for entry in self.entries:
-            if entry.kind is not EntryKind.EARN or entry.spend is None or entry.at < since:
+            if entry.spend is None or entry.at < since or entry.kind is EntryKind.REDEEM:
                 continue
             if entry.booking_id in reversed_bookings:
                 continue
@@ -159,12 +162,37 @@ class LoyaltyAccount:
         Points earned by the booking are clawed back even if they were spent since: the
         balance may then go below zero, and later earnings pay it back.
         """
-        if any(e.kind is EntryKind.REVERSAL and e.booking_id == booking_id for e in self.entries):
+        if any(
+            e.kind is EntryKind.REVERSAL and e.booking_id == booking_id and e.spend is None
+            for e in self.entries
+        ):
             return self  # refunds may be reported twice: reversing once is enough
+        # What is left after any parts reversed before (passengers cancelled earlier).
         moved = sum(e.points for e in self.entries if e.booking_id == booking_id)
         if moved == 0:
             return self
         entry = LedgerEntry(entry_id, EntryKind.REVERSAL, -moved, at, booking_id)
+        return attrs.evolve(self, entries=(*self.entries, entry))
+
+    def reverse_part(
+        self, entry_id: str, *, booking_id: str, share: Decimal, at: datetime
+    ) -> LoyaltyAccount:
+        """Undo ``share`` (0-1) of a booking's earning and redemption: the part of the
+        travellers who cancelled, with the spend it stood for, so tiers count the rest."""
+        if not Decimal(0) < share < Decimal(1):
+            raise InvalidInput("share", "a part is more than 0 and less than 1")
+        mine = [e for e in self.entries if e.booking_id == booking_id]
+        if any(e.kind is EntryKind.REVERSAL and e.spend is None for e in mine):
+            return self  # reversed whole already
+        original = sum(e.points for e in mine if e.kind is not EntryKind.REVERSAL)
+        moved = int((original * share).to_integral_value(ROUND_HALF_EVEN))
+        earned = [e.spend for e in mine if e.kind is EntryKind.EARN and e.spend is not None]
+        spend = None
+        if earned:
+            spend = (sum(earned[1:], earned[0]) * -share).rounded()
+        if moved == 0 and (spend is None or spend.amount == 0):
+            return self
+        entry = LedgerEntry(entry_id, EntryKind.REVERSAL, -moved, at, booking_id, spend)
         return attrs.evolve(self, entries=(*self.entries, entry))
 
 

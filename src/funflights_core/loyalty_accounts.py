@@ -124,6 +124,19 @@ class LoyaltyService:
         await uow.loyalty.append(customer_id, after.entries[-1])
         return after.entries[-1]
 
+    async def reverse_part_in(
+        self, uow: TenantUnitOfWork, customer_id: str, booking_id: str, share: Decimal
+    ) -> LedgerEntry | None:
+        """Undo ``share`` of a booking's points (travellers who cancelled), in its uow."""
+        account = await self._locked(uow, customer_id)
+        after = account.reverse_part(
+            self._ids.new_id(), booking_id=booking_id, share=share, at=self._now()
+        )
+        if after is account:
+            return None
+        await uow.loyalty.append(customer_id, after.entries[-1])
+        return after.entries[-1]
+
     async def earn(
         self, tenant: Tenant, customer_id: str, spend: Money, booking_id: str
     ) -> LedgerEntry:

@@ -75,6 +75,42 @@ def test_redemption_and_reversal_of_a_refunded_booking() -> None:
         refunded.redeem("r2", 501, booking_id="b3", at=NOW)
 
 
+def test_a_part_of_a_booking_reversed_then_the_rest() -> None:
+    account = LoyaltyAccount().earn("e0", eur("400"), POLICY, booking_id="b0", at=NOW)
+    account = account.redeem("r1", 300, booking_id="b1", at=NOW)
+    account = account.earn("e1", eur("600"), POLICY, booking_id="b1", at=NOW)
+    assert account.balance == 400 - 300 + 600
+
+    third = account.reverse_part("x1", booking_id="b1", share=Decimal(1) / 3, at=NOW)
+
+    assert third.balance == account.balance - 100  # a third of +600 -300
+    assert third.rolling_spend(POLICY, NOW) == Decimal("800.00")  # a third of 600 gone
+    whole = third.reverse("x2", booking_id="b1", at=NOW)
+    assert whole.balance == 400  # as if b1 had never been booked
+    assert whole.rolling_spend(POLICY, NOW) == Decimal(400)
+    assert whole.reverse("x3", booking_id="b1", at=NOW) == whole
+    assert whole.reverse_part("x4", booking_id="b1", share=Decimal("0.5"), at=NOW) == whole
+    with pytest.raises(InvalidInput, match="more than 0 and less than 1"):
+        account.reverse_part("x5", booking_id="b1", share=Decimal(1), at=NOW)
+
+
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=6))
+def test_passengers_leaving_one_by_one_undo_exactly_the_booking(weights: list[int]) -> None:
+    account = LoyaltyAccount().earn("e0", eur("2000"), POLICY, booking_id="b0", at=NOW)
+    account = account.redeem("r1", 77, booking_id="b1", at=NOW)
+    account = account.earn("e1", eur("1234.56"), POLICY, booking_id="b1", at=NOW)
+    before_b1 = account.balance - sum(e.points for e in account.entries if e.booking_id == "b1")
+    whole = sum(weights)
+    for n, weight in enumerate(weights[:-1]):
+        account = account.reverse_part(
+            f"x{n}", booking_id="b1", share=Decimal(weight) / whole, at=NOW
+        )
+    account = account.reverse("last", booking_id="b1", at=NOW)
+
+    assert account.balance == before_b1
+    assert account.rolling_spend(POLICY, NOW) == Decimal(2000)
+
+
 def test_points_convert_exactly_through_usd() -> None:
     assert points_to_usd(1000, Decimal("0.0125")) == Decimal("12.5000")
     assert usd_to_points(Decimal("12.50"), Decimal("0.01")) == 1250

@@ -566,6 +566,45 @@ def test_a_coupon_and_points_apply_at_the_hold_and_come_back_on_cancel(world: Wo
     assert again.status_code == 201, again.text
 
 
+def test_points_leave_with_each_passenger_who_cancels(world: World) -> None:
+    def balance() -> int:
+        mine = world.client.get("/api/v1/loyalty/me", headers=world.headers())
+        return int(mine.json()["balance"])
+
+    world.call(
+        world.pricing.loyalty.earn,
+        world.buyers["ada"].tenant,
+        world.buyers["ada"].customer_id,
+        Money.of("500", world.currency_usd),
+        "earlier-trip",
+    )
+    before = balance()
+    booking = world.held(travellers=[ADA, CHARLES], redeem_points=100)
+    paid = world.pay(booking)
+    assert paid.json()["status"] == "confirmed", paid.text
+    confirmed = balance()
+    earned = confirmed - (before - 100)
+    assert earned > 0
+    url = f"/api/v1/bookings/{booking['id']}"
+
+    def cancel(passengers: list[int]) -> None:
+        quote = world.client.post(
+            f"{url}/cancellation-quote", headers=world.headers(), json={"passengers": passengers}
+        )
+        done = world.client.post(
+            f"{url}/cancellation", headers=world.headers(), json={"quote_id": quote.json()["id"]}
+        )
+        assert done.status_code == 200, done.text
+
+    cancel([1])  # Charles: half the fares, so half the points earned go, half those spent return
+    assert balance() == confirmed - round((earned - 100) / 2)
+    cancel([0])  # and then Ada: the booking's points are undone whole
+    assert balance() == before
+    entries = world.client.get("/api/v1/loyalty/me", headers=world.headers())
+    kinds = [e["kind"] for e in entries.json()["entries"] if e["booking_id"] == booking["id"]]
+    assert sorted(kinds) == ["earn", "redeem", "reversal", "reversal"]
+
+
 def test_a_quote_is_for_the_booking_as_it_stood(world: World) -> None:
     booking = world.held(travellers=[ADA, CHARLES])
     url = f"/api/v1/bookings/{booking['id']}"
