@@ -463,46 +463,60 @@ class BookingService:
             # Read before the write transaction: on SQLite it holds the only write lock.
             tenant = await self._tenant(booking.tenant_id)
         async with self._database.for_tenant(booking.tenant_id) as uow:
-            current = await uow.bookings.get(booking.id, for_update=True)
-            recorded = None if current is None else current.payment
-            if (
-                current is not None
-                and current.status not in HOLDING
-                and recorded is not None
-                and recorded.provider_ref == payment.provider_ref
-                and recorded.state is PaymentState.CAPTURED
-            ):
-                return current  # confirmed already by this very payment (a repeat or a race)
-            if current is None or current.status not in HOLDING:
-                # Released, cancelled, or confirmed by another payment meanwhile: this one
-                # has nothing to pay for.
-                await uow.rollback()
-                await self._refund_orphan(booking, payment)
-                raise Gone(
-                    f"booking {booking.id} was released before the payment arrived; "
-                    "the payment is refunded"
-                )
-            tickets = tuple(
-                Ticket(p, flight_id, ticket_number(booking.id, p, flight_id))
-                for p in range(len(current.travellers))
-                for flight_id in current.flight_ids
-            )
-            confirmed = current.moved(
-                BookingStatus.CONFIRMED,
-                at=now,
-                actor=actor,
-                reason=f"paid by {payment.method}",
-                payment=payment,
-                record_locator=record_locator(self._ids.new_id()),
-                tickets=tickets,
-            )
-            await self._replace(uow, current, confirmed, actor)
+            current: Booking | None = None
+            if booking.status in HOLDING:
+                # Most often nothing moved since the payment started: confirm the booking as
+                # it was left, at its version (the UPDATE locks it), and read it only if not.
+                confirmed = self._confirmed(booking, payment, actor, now)
+                if await uow.bookings.replace(attrs.evolve(confirmed, version=booking.version)):
+                    current = booking
+                    await self._audit(uow, current, confirmed, actor)
+            if current is None:
+                current = await uow.bookings.get(booking.id, for_update=True)
+                recorded = None if current is None else current.payment
+                if (
+                    current is not None
+                    and current.status not in HOLDING
+                    and recorded is not None
+                    and recorded.provider_ref == payment.provider_ref
+                    and recorded.state is PaymentState.CAPTURED
+                ):
+                    return current  # confirmed already by this very payment (a repeat or a race)
+                if current is None or current.status not in HOLDING:
+                    # Released, cancelled, or confirmed by another payment meanwhile: this one
+                    # has nothing to pay for.
+                    await uow.rollback()
+                    await self._refund_orphan(booking, payment)
+                    raise Gone(
+                        f"booking {booking.id} was released before the payment arrived; "
+                        "the payment is refunded"
+                    )
+                confirmed = self._confirmed(current, payment, actor, now)
+                await self._replace(uow, current, confirmed, actor)
             await self._loyalty.earn_in(
                 uow, tenant, current.customer_id, current.price.total, booking.id
             )
             await self._event(uow, EventKind.BOOKING_CONFIRMED, confirmed)
             await uow.commit()
         return attrs.evolve(confirmed, version=confirmed.version + 1)
+
+    def _confirmed(self, current: Booking, payment: Payment, actor: str, now: datetime) -> Booking:
+        """The booking paid: confirmed, with a record locator and a ticket per passenger
+        and flight."""
+        tickets = tuple(
+            Ticket(p, flight_id, ticket_number(current.id, p, flight_id))
+            for p in range(len(current.travellers))
+            for flight_id in current.flight_ids
+        )
+        return current.moved(
+            BookingStatus.CONFIRMED,
+            at=now,
+            actor=actor,
+            reason=f"paid by {payment.method}",
+            payment=payment,
+            record_locator=record_locator(self._ids.new_id()),
+            tickets=tickets,
+        )
 
     async def _refund_orphan(self, booking: Booking, payment: Payment) -> None:
         method = self._payments.get(payment.method)

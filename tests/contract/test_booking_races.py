@@ -24,7 +24,7 @@ from entrypoints.bootstrap import BookingParts, build_bookings, build_inventory,
 from entrypoints.settings import Settings
 from funflights_core.booking import SeatChoice
 from funflights_core.bookings import HoldRequest, PayRequest
-from funflights_core.errors import Conflict
+from funflights_core.errors import Conflict, InvalidInput
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, Leg, flight_id
 from funflights_core.idempotency import KeyInUse, fingerprint
 from funflights_core.mailer import Email
@@ -343,3 +343,27 @@ async def test_a_worker_killed_mid_delivery_loses_no_event(
     assert set(dying.sent) | set(survivor.sent) == ids
     async with database.platform() as platform:
         assert await platform.outbox_queue.counts() == {"delivered": 10}
+
+
+async def test_20_concurrent_redemptions_never_overdraw_the_points(
+    database: SqlUnitOfWorkFactory,
+) -> None:
+    shop = await open_shop(database, seats=10)
+    loyalty = shop.parts.bookings._loyalty
+    spend = Money.of("500", CURRENCIES.currency("USD"))
+    async with database.for_tenant("default") as uow:  # 500 points
+        await loyalty.earn_in(uow, shop.buyer.tenant, "customer-0", spend, "earlier-trip")
+        await uow.commit()
+
+    async def redeem(n: int) -> Any:
+        async with database.for_tenant("default") as uow:
+            entry = await loyalty.redeem_in(uow, "customer-0", 100, f"booking-{n}")
+            await uow.commit()
+            return entry
+
+    results = await _outcomes([redeem(n) for n in range(20)])
+
+    assert sum(1 for r in results if not isinstance(r, BaseException)) == 5
+    assert all(isinstance(r, InvalidInput) for r in results if isinstance(r, BaseException))
+    async with database.for_tenant("default") as uow:
+        assert sum(e.points for e in await uow.loyalty.entries("customer-0")) == 0

@@ -36,24 +36,19 @@ class SqlLoyaltyRepository:
 
     async def lock(self, customer_id: str) -> None:
         """Serialise changes to this customer's ledger until the unit of work ends."""
-        # The account row exists to be locked: create it on first use (a concurrent creator
-        # makes this wait, then do nothing), then hold it FOR UPDATE on PostgreSQL. SQLite
-        # renders no FOR UPDATE: BEGIN IMMEDIATE already made this transaction the only writer.
-        create = (
-            upsert(self._session, LoyaltyAccountRow)
-            .values(tenant_id=self._tenant_id, customer_id=customer_id)
-            .on_conflict_do_nothing(
-                index_elements=[LoyaltyAccountRow.tenant_id, LoyaltyAccountRow.customer_id]
-            )
+        # The account row exists to be locked: one statement creates it on first use and
+        # otherwise "updates" it, which on PostgreSQL holds its row lock until the end (a
+        # concurrent locker waits), as SELECT ... FOR UPDATE would after an insert, in one
+        # round trip instead of two. On SQLite BEGIN IMMEDIATE already made this
+        # transaction the only writer.
+        create = upsert(self._session, LoyaltyAccountRow).values(
+            tenant_id=self._tenant_id, customer_id=customer_id
         )
-        await self._session.execute(create)
         await self._session.execute(
-            select(LoyaltyAccountRow.customer_id)
-            .where(
-                LoyaltyAccountRow.tenant_id == self._tenant_id,
-                LoyaltyAccountRow.customer_id == customer_id,
+            create.on_conflict_do_update(
+                index_elements=[LoyaltyAccountRow.tenant_id, LoyaltyAccountRow.customer_id],
+                set_={"customer_id": create.excluded.customer_id},
             )
-            .with_for_update()
         )
 
     async def entries(self, customer_id: str) -> Sequence[LedgerEntry]:
