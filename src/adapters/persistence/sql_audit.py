@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.rows import AuditRow
+from adapters.persistence.statements import run
 from funflights_core.audit import AuditEntry
 
 _FIELDS = (
@@ -21,6 +23,9 @@ _FIELDS = (
     "before",
     "after",
 )
+
+
+_ADD = insert(cast(Table, AuditRow.__table__))
 
 
 def _entry(row: AuditRow) -> AuditEntry:
@@ -38,9 +43,7 @@ class SqlAuditLog:
         """Record a change."""
         if entry.tenant_id != self._tenant_id:
             raise ValueError("an audit entry can only be added to its own tenant")
-        await self._session.execute(
-            insert(AuditRow).values(**{name: getattr(entry, name) for name in _FIELDS})
-        )
+        await run(self._session, _ADD, {name: getattr(entry, name) for name in _FIELDS})
 
     async def for_subject(self, subject: str, subject_id: str) -> Sequence[AuditEntry]:
         """The changes to one thing, oldest first."""

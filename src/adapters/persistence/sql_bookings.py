@@ -13,9 +13,7 @@ from typing import Any, cast
 
 import attrs
 import msgspec
-from sqlalchemy import Table, and_, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +27,7 @@ from adapters.persistence.rows import (
     SeatAssignmentRow,
 )
 from adapters.persistence.sql_margin_rules import changed
+from adapters.persistence.statements import inserted, run
 from funflights_core.booking import Booking
 from funflights_core.booking_status import HOLDING
 from funflights_core.errors import Conflict
@@ -48,22 +47,39 @@ _KEYS = cast(Table, IdempotencyKeyRow.__table__)
 _VERSION = cast(Table, InventoryVersionRow.__table__)
 
 
-async def _inserted(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
-    """Insert a row unless its primary key is taken: whether it was inserted.
-
-    ``ON CONFLICT DO NOTHING`` keeps the transaction usable without a savepoint; on
-    PostgreSQL a concurrent insert of the same key waits for the other to end first.
-    """
-    dialect = session.bind.dialect.name if session.bind is not None else ""
-    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    keys = [column.name for column in table.primary_key.columns]
-    statement = (
-        build(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=keys)
-        .returning(table.c[keys[0]])
+# The statements of every hold, payment and replay, built once (see statements.py).
+_ADD_BOOKING = insert(_BOOKINGS)
+_GET_BOOKING = select(_BOOKINGS).where(
+    _BOOKINGS.c.tenant_id == bindparam("w_tenant"), _BOOKINGS.c.id == bindparam("w_id")
+)
+_GET_BOOKING_LOCKED = _GET_BOOKING.with_for_update()
+_REPLACE_BOOKING = (
+    update(_BOOKINGS)
+    .where(
+        _BOOKINGS.c.tenant_id == bindparam("w_tenant"),
+        _BOOKINGS.c.id == bindparam("w_id"),
+        _BOOKINGS.c.version == bindparam("w_version"),
     )
-    return (await session.execute(statement)).first() is not None
+    .values(version=_BOOKINGS.c.version + 1)
+)
+_TAKE_SEATS = (
+    update(_CABINS)
+    .where(
+        _CABINS.c.flight_id == bindparam("w_flight"),
+        _CABINS.c.cabin_class == bindparam("w_cabin"),
+        _CABINS.c.seats_available >= bindparam("w_count"),
+    )
+    .values(seats_available=_CABINS.c.seats_available - bindparam("w_count"))
+    .returning(_CABINS.c.seats_available)
+)
+_ADD_EVENT = insert(_OUTBOX)
+_KEY = and_(
+    _KEYS.c.tenant_id == bindparam("w_tenant"),
+    _KEYS.c.owner == bindparam("w_owner"),
+    _KEYS.c.key == bindparam("w_key"),
+)
+_GET_KEY = select(_KEYS).where(_KEY)
+_ANSWER_KEY = update(_KEYS).where(_KEY)
 
 
 def _values(booking: Booking) -> dict[str, Any]:
@@ -94,23 +110,17 @@ class SqlBookingRepository:
             raise ValueError("a booking can only be stored in its own tenant")
         # No savepoint: a refused insert ends the unit of work anyway (a savepoint per write
         # was two more round trips on every hold).
+        values = {"id": booking.id, "tenant_id": booking.tenant_id, "version": 0}
         try:
-            await self._session.execute(
-                insert(_BOOKINGS).values(
-                    id=booking.id, tenant_id=booking.tenant_id, version=0, **_values(booking)
-                )
-            )
+            await run(self._session, _ADD_BOOKING, values | _values(booking))
         except IntegrityError:
             raise Conflict(f"booking {booking.id} or its record locator exists") from None
 
     async def get(self, booking_id: str, *, for_update: bool = False) -> Booking | None:
         """The booking with this id, in this tenant (``for_update``: locked until the end)."""
-        query = select(_BOOKINGS).where(
-            _BOOKINGS.c.tenant_id == self._tenant_id, _BOOKINGS.c.id == booking_id
-        )
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._session.execute(query)).one_or_none()
+        query = _GET_BOOKING_LOCKED if for_update else _GET_BOOKING
+        found = await run(self._session, query, {"w_tenant": self._tenant_id, "w_id": booking_id})
+        row = found.one_or_none()
         return None if row is None else self._booking(row)
 
     async def by_locator(self, locator: str) -> Booking | None:
@@ -127,16 +137,9 @@ class SqlBookingRepository:
 
     async def replace(self, booking: Booking) -> bool:
         """Store a changed booking read at ``booking.version``; False if it moved since."""
+        where = {"w_tenant": self._tenant_id, "w_id": booking.id, "w_version": booking.version}
         try:
-            result = await self._session.execute(
-                update(_BOOKINGS)
-                .where(
-                    _BOOKINGS.c.tenant_id == self._tenant_id,
-                    _BOOKINGS.c.id == booking.id,
-                    _BOOKINGS.c.version == booking.version,
-                )
-                .values(version=_BOOKINGS.c.version + 1, **_values(booking))
-            )
+            result = await run(self._session, _REPLACE_BOOKING, where | _values(booking))
         except IntegrityError:
             raise Conflict("that record locator is taken; try again") from None
         return changed(result) == 1
@@ -180,15 +183,10 @@ class SqlSeatLedger:
         """Take ``count`` seats if that many are left: the seats left after, else None."""
         if count < 0:
             raise ValueError("take a positive number of seats")
-        result = await self._session.execute(
-            update(_CABINS)
-            .where(
-                _CABINS.c.flight_id == flight_id,
-                _CABINS.c.cabin_class == cabin.value,
-                _CABINS.c.seats_available >= count,
-            )
-            .values(seats_available=_CABINS.c.seats_available - count)
-            .returning(_CABINS.c.seats_available)
+        result = await run(
+            self._session,
+            _TAKE_SEATS,
+            {"w_flight": flight_id, "w_cabin": cabin.value, "w_count": count},
         )
         left = result.scalar_one_or_none()
         return None if left is None else int(left)
@@ -216,7 +214,7 @@ class SqlSeatLedger:
     async def assign(self, flight_id: str, seat: str, booking_id: str) -> bool:
         """Give a seat number to a booking; False if another booking has it."""
         values = {"flight_id": flight_id, "seat": seat, "booking_id": booking_id}
-        return await _inserted(self._session, _SEATS, values)
+        return await inserted(self._session, _SEATS, values)
 
     async def unassign(self, flight_id: str, seat: str, booking_id: str) -> None:
         """Free a seat number the booking had."""
@@ -272,18 +270,20 @@ class SqlOutbox:
         """Store an event to deliver."""
         if event.tenant_id != self._tenant_id:
             raise ValueError("an event can only be stored in its own tenant")
-        await self._session.execute(
-            insert(_OUTBOX).values(
-                id=event.id,
-                tenant_id=event.tenant_id,
-                kind=event.kind.value,
-                subject_id=event.subject_id,
-                payload=_payload(event),
-                created_at=event.created_at,
-                state=event.state.value,
-                attempts=event.attempts,
-                next_attempt_at=event.next_attempt_at or event.created_at,
-            )
+        await run(
+            self._session,
+            _ADD_EVENT,
+            {
+                "id": event.id,
+                "tenant_id": event.tenant_id,
+                "kind": event.kind.value,
+                "subject_id": event.subject_id,
+                "payload": _payload(event),
+                "created_at": event.created_at,
+                "state": event.state.value,
+                "attempts": event.attempts,
+                "next_attempt_at": event.next_attempt_at or event.created_at,
+            },
         )
 
     async def for_subject(self, subject_id: str) -> Sequence[OutboxEvent]:
@@ -407,32 +407,29 @@ class SqlIdempotencyKeys:
             "status": record.status,
             "body": record.body,
         }
-        if await _inserted(self._session, _KEYS, values):
+        if await inserted(self._session, _KEYS, values):
             return None
-        row = (
-            await self._session.execute(select(_KEYS).where(self._is(record.key, record.owner)))
-        ).one_or_none()
+        found = await run(self._session, _GET_KEY, self._is(record.key, record.owner))
+        row = found.one_or_none()
         if row is None:  # released meanwhile: the caller may claim it again
             return await self.claim(record)
         return IdempotencyRecord(
             row.key, row.owner, row.fingerprint, row.created_at, row.status, row.body
         )
 
-    def _is(self, key: str, owner: str) -> Any:
-        return and_(
-            _KEYS.c.tenant_id == self._tenant_id, _KEYS.c.owner == owner, _KEYS.c.key == key
-        )
+    def _is(self, key: str, owner: str) -> dict[str, str]:
+        return {"w_tenant": self._tenant_id, "w_owner": owner, "w_key": key}
 
     async def answer(self, key: str, owner: str, status: int, body: bytes) -> None:
         """Keep the response of the claimed key's first request."""
-        await self._session.execute(
-            update(_KEYS).where(self._is(key, owner)).values(status=status, body=body)
+        await run(
+            self._session, _ANSWER_KEY, self._is(key, owner) | {"status": status, "body": body}
         )
 
     async def release(self, key: str, owner: str) -> None:
         """Drop an unanswered claim."""
-        await self._session.execute(
-            delete(_KEYS).where(self._is(key, owner), _KEYS.c.status.is_(None))
+        await run(
+            self._session, delete(_KEYS).where(_KEY, _KEYS.c.status.is_(None)), self._is(key, owner)
         )
 
     async def forget_before(self, moment: datetime) -> int:

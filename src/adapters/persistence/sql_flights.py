@@ -43,6 +43,13 @@ _STATUSES = {status.value: status for status in FlightStatus}
 """Enum members by value, looked up directly: calling the enum costs more, per row."""
 _ID_CHUNK = 500
 """Ids per IN list (SQLite allows 32,766 parameters; PostgreSQL more)."""
+_BY_IDS = (
+    select(*_COLUMNS)
+    .join(FlightCabinRow, FlightCabinRow.flight_id == FlightRow.id)
+    .where(FlightRow.id.in_(bindparam("w_ids", expanding=True)))
+    .order_by(FlightRow.id)
+)
+"""Built once: every offer, hold and price check reads its flights with it."""
 
 _encode = msgspec.json.Encoder().encode
 _decode_legs = msgspec.json.Decoder(list[tuple[str, str, datetime, datetime]]).decode
@@ -269,14 +276,8 @@ class SqlFlights:
     async def _by_ids(self, connection: AsyncConnection, ids: Sequence[str]) -> dict[str, Flight]:
         rows: list[Any] = []
         for start in range(0, len(ids), _ID_CHUNK):
-            chunk = ids[start : start + _ID_CHUNK]
-            query = (
-                select(*_COLUMNS)
-                .join(FlightCabinRow, FlightCabinRow.flight_id == FlightRow.id)
-                .where(FlightRow.id.in_(chunk))
-                .order_by(FlightRow.id)
-            )
-            rows.extend((await connection.execute(query)).all())
+            chunk = list(ids[start : start + _ID_CHUNK])
+            rows.extend((await connection.execute(_BY_IDS, {"w_ids": chunk})).all())
         return {flight.id: flight for flight in self._flights(rows)}
 
     def _flights(self, rows: Iterable[Any]) -> list[Flight]:

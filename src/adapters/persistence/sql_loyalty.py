@@ -3,17 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
 from adapters.persistence.rows import LoyaltyAccountRow, LoyaltyEntryRow
-from adapters.persistence.sql_margin_rules import amount_of, money, upsert
+from adapters.persistence.sql_margin_rules import amount_of, money
+from adapters.persistence.statements import dialect_of, run
 from funflights_core.loyalty import EntryKind, LedgerEntry
 from funflights_core.money import CurrencyCatalogue
 
+_ACCOUNTS = cast(Table, LoyaltyAccountRow.__table__)
+_ENTRIES = cast(Table, LoyaltyEntryRow.__table__)
+_ADD_ENTRY = insert(_ENTRIES)
+_ENTRIES_OF = (
+    select(_ENTRIES)
+    .where(
+        _ENTRIES.c.tenant_id == bindparam("w_tenant"),
+        _ENTRIES.c.customer_id == bindparam("w_customer"),
+    )
+    .order_by(_ENTRIES.c.at, _ENTRIES.c.seq)
+)
 
-def _entry(row: LoyaltyEntryRow, currencies: CurrencyCatalogue) -> LedgerEntry:
+
+def _create_or_lock(dialect: str) -> Executable:
+    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    create = build(_ACCOUNTS)
+    return create.on_conflict_do_update(
+        index_elements=[_ACCOUNTS.c.tenant_id, _ACCOUNTS.c.customer_id],
+        set_={"customer_id": create.excluded.customer_id},
+    )
+
+
+_CREATE_OR_LOCK = {dialect: _create_or_lock(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def _entry(row: Any, currencies: CurrencyCatalogue) -> LedgerEntry:
     return LedgerEntry(
         id=row.id,
         kind=EntryKind(row.kind),
@@ -41,40 +70,33 @@ class SqlLoyaltyRepository:
         # concurrent locker waits), as SELECT ... FOR UPDATE would after an insert, in one
         # round trip instead of two. On SQLite BEGIN IMMEDIATE already made this
         # transaction the only writer.
-        create = upsert(self._session, LoyaltyAccountRow).values(
-            tenant_id=self._tenant_id, customer_id=customer_id
-        )
-        await self._session.execute(
-            create.on_conflict_do_update(
-                index_elements=[LoyaltyAccountRow.tenant_id, LoyaltyAccountRow.customer_id],
-                set_={"customer_id": create.excluded.customer_id},
-            )
+        await run(
+            self._session,
+            _CREATE_OR_LOCK[dialect_of(self._session)],
+            {"tenant_id": self._tenant_id, "customer_id": customer_id},
         )
 
     async def entries(self, customer_id: str) -> Sequence[LedgerEntry]:
         """The customer's entries, oldest first."""
-        rows = await self._session.scalars(
-            select(LoyaltyEntryRow)
-            .where(
-                LoyaltyEntryRow.tenant_id == self._tenant_id,
-                LoyaltyEntryRow.customer_id == customer_id,
-            )
-            .order_by(LoyaltyEntryRow.at, LoyaltyEntryRow.seq)
+        rows = await run(
+            self._session, _ENTRIES_OF, {"w_tenant": self._tenant_id, "w_customer": customer_id}
         )
         return [_entry(row, self._currencies) for row in rows]
 
     async def append(self, customer_id: str, entry: LedgerEntry) -> None:
         """Add an entry to the customer's ledger."""
-        await self._session.execute(
-            insert(LoyaltyEntryRow).values(
-                id=entry.id,
-                tenant_id=self._tenant_id,
-                customer_id=customer_id,
-                kind=entry.kind.value,
-                points=entry.points,
-                at=entry.at,
-                booking_id=entry.booking_id,
-                spend_amount=amount_of(entry.spend),
-                spend_currency=None if entry.spend is None else entry.spend.currency.code,
-            )
+        await run(
+            self._session,
+            _ADD_ENTRY,
+            {
+                "id": entry.id,
+                "tenant_id": self._tenant_id,
+                "customer_id": customer_id,
+                "kind": entry.kind.value,
+                "points": entry.points,
+                "at": entry.at,
+                "booking_id": entry.booking_id,
+                "spend_amount": amount_of(entry.spend),
+                "spend_currency": None if entry.spend is None else entry.spend.currency.code,
+            },
         )

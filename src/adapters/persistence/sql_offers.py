@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.rows import OfferRow
 from adapters.persistence.sql_margin_rules import changed
+from adapters.persistence.statements import run
 from funflights_core.flight import CabinClass
 from funflights_core.money import CurrencyCatalogue, Money
 from funflights_core.offer import Offer, OfferLine
@@ -41,6 +43,11 @@ class _Document(msgspec.Struct):
 
 
 _decode = msgspec.json.Decoder(_Document).decode
+_OFFERS = cast(Table, OfferRow.__table__)
+_ADD = insert(_OFFERS)
+_GET = select(_OFFERS).where(
+    _OFFERS.c.tenant_id == bindparam("w_tenant"), _OFFERS.c.id == bindparam("w_id")
+)
 
 
 def _document(offer: Offer) -> str:
@@ -85,23 +92,23 @@ class SqlOfferRepository:
         """Store a new offer."""
         if offer.tenant_id != self._tenant_id:
             raise ValueError("an offer can only be stored in its own tenant")
-        self._session.add(
-            OfferRow(
-                id=offer.id,
-                tenant_id=offer.tenant_id,
-                customer_id=offer.customer_id,
-                created_at=offer.created_at,
-                expires_at=offer.expires_at,
-                document=_document(offer),
-            )
+        await run(
+            self._session,
+            _ADD,
+            {
+                "id": offer.id,
+                "tenant_id": offer.tenant_id,
+                "customer_id": offer.customer_id,
+                "created_at": offer.created_at,
+                "expires_at": offer.expires_at,
+                "document": _document(offer),
+            },
         )
-        await self._session.flush()
 
     async def get(self, offer_id: str) -> Offer | None:
         """The offer with this id, in this tenant (expired ones too)."""
-        row = await self._session.scalar(
-            select(OfferRow).where(OfferRow.tenant_id == self._tenant_id, OfferRow.id == offer_id)
-        )
+        found = await run(self._session, _GET, {"w_tenant": self._tenant_id, "w_id": offer_id})
+        row = found.one_or_none()
         return None if row is None else self._offer(row)
 
     async def replace(self, offer: Offer) -> bool:
@@ -123,7 +130,7 @@ class SqlOfferRepository:
         )
         return changed(result)
 
-    def _offer(self, row: OfferRow) -> Offer:
+    def _offer(self, row: Any) -> Offer:
         document = _decode(row.document)
         currency = self._currencies.currency(document.currency)
 

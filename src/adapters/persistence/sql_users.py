@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.rows import UserRow
+from adapters.persistence.statements import run
 from funflights_core.errors import Conflict
 from funflights_core.role import Role
 from funflights_core.user import NotificationChannel, User
@@ -38,7 +40,13 @@ def _values(user: User) -> dict[str, object]:
     return values
 
 
-def _user(row: UserRow) -> User:
+_USERS = cast(Table, UserRow.__table__)
+_GET = select(_USERS).where(
+    _USERS.c.tenant_id == bindparam("w_tenant"), _USERS.c.id == bindparam("w_id")
+)
+
+
+def _user(row: Any) -> User:
     values = {name: getattr(row, name) for name in _FIELDS}
     return User(
         **values,
@@ -65,8 +73,10 @@ class SqlUserRepository:
             raise Conflict("a user with this email or external id exists") from None
 
     async def get(self, user_id: str) -> User | None:
-        """The user with this id, in this tenant."""
-        return await self._one(UserRow.id == user_id)
+        """The user with this id, in this tenant (read on every signed-in request)."""
+        found = await run(self._session, _GET, {"w_tenant": self._tenant_id, "w_id": user_id})
+        row = found.one_or_none()
+        return None if row is None else _user(row)
 
     async def by_email(self, email: str) -> User | None:
         """The user with this normalised email, in this tenant."""
