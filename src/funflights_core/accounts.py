@@ -110,7 +110,7 @@ class AccountService:
 
     async def profile(self, tenant_id: str, user_id: str) -> User:
         """The user's account."""
-        async with self._database.for_tenant(tenant_id) as uow:
+        async with self._database.for_tenant(tenant_id, one_statement=True) as uow:
             return await _live_user(uow.users.get, user_id)
 
     async def update_profile(self, tenant_id: str, user_id: str, changes: ProfileChanges) -> User:

@@ -320,7 +320,7 @@ class BookingService:
     async def get(self, buyer: Buyer, booking_id: str) -> Booking:
         """The customer's booking (a hold past its time is released as it is read)."""
         customer = _customer(buyer)
-        async with self._database.for_tenant(buyer.tenant.id) as uow:
+        async with self._database.for_tenant(buyer.tenant.id, one_statement=True) as uow:
             booking = await uow.bookings.get(booking_id)
         if booking is None or booking.customer_id != customer:
             raise NotFound(f"no booking {booking_id}")

@@ -22,7 +22,7 @@ class IdempotentRequests:
         different request, ``KeyInUse`` while the first is still at work)."""
         record = IdempotencyRecord(key, owner, fingerprint, self._clock.now())
         # Committed at once, on its own: a concurrent request must see the claim.
-        async with self._database.for_tenant(tenant_id) as uow:
+        async with self._database.for_tenant(tenant_id, one_statement=True) as uow:
             found = await uow.idempotency.claim(record)
             await uow.commit()
         if found is None:
@@ -36,13 +36,13 @@ class IdempotentRequests:
 
     async def answer(self, tenant_id: str, key: str, owner: str, status: int, body: bytes) -> None:
         """Keep the first request's response for replays."""
-        async with self._database.for_tenant(tenant_id) as uow:
+        async with self._database.for_tenant(tenant_id, one_statement=True) as uow:
             await uow.idempotency.answer(key, owner, status, body)
             await uow.commit()
 
     async def release(self, tenant_id: str, key: str, owner: str) -> None:
         """The first request failed: the key may be used again."""
-        async with self._database.for_tenant(tenant_id) as uow:
+        async with self._database.for_tenant(tenant_id, one_statement=True) as uow:
             await uow.idempotency.release(key, owner)
             await uow.commit()
 

@@ -97,7 +97,7 @@ class OfferService:
     async def get(self, buyer: Buyer, offer_id: str) -> Offer:
         """A live offer; ``NotFound`` if there is none (or it is another customer's),
         ``Gone`` once it expired. A visitor's offer is open to whoever holds its id."""
-        async with self._database.for_tenant(buyer.tenant.id) as uow:
+        async with self._database.for_tenant(buyer.tenant.id, one_statement=True) as uow:
             offer = await uow.offers.get(offer_id)
         if offer is None or offer.customer_id not in (None, buyer.customer_id):
             raise NotFound(f"no offer {offer_id}")

@@ -595,6 +595,11 @@ class UnitOfWorkFactory(Protocol):
         """A unit of work over platform-level data."""
         ...
 
-    def for_tenant(self, tenant_id: str) -> TenantUnitOfWork:
-        """A unit of work whose repositories see only this tenant's rows."""
+    def for_tenant(self, tenant_id: str, *, one_statement: bool = False) -> TenantUnitOfWork:
+        """A unit of work whose repositories see only this tenant's rows.
+
+        ``one_statement``: the work is a single read or write that stands on its own (a
+        lookup, an idempotency key), so the adapter may run it without a transaction of
+        its own. Callers commit what they write all the same.
+        """
         ...

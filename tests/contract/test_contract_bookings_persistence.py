@@ -316,6 +316,23 @@ class BookingsPersistenceContract:
             assert await uow.idempotency.forget_before(NOW + timedelta(seconds=1)) == 2
             await uow.commit()
 
+    async def test_work_of_one_statement_is_kept_and_seen_at_once(
+        self, database: UnitOfWorkFactory
+    ) -> None:
+        record = IdempotencyRecord("key-2", "customer:u-1", "f" * 64, NOW)
+        async with database.for_tenant("default", one_statement=True) as uow:
+            assert await uow.idempotency.claim(record) is None
+            await uow.commit()
+        async with database.for_tenant("default", one_statement=True) as uow:
+            await uow.idempotency.answer("key-2", "customer:u-1", 200, b"{}")
+            await uow.commit()
+        async with database.for_tenant("default") as uow:
+            found = await uow.idempotency.claim(record)
+        assert found == attrs.evolve(record, status=200, body=b"{}")
+        async with database.for_tenant("default", one_statement=True) as uow:
+            booking = await uow.bookings.get("no-such-booking")
+        assert booking is None
+
 
 async def _flights_in(inventory: Inventory) -> None:
     await inventory.upsert([FLIGHT])

@@ -728,6 +728,9 @@ class InMemoryDatabase:
         """A unit of work over platform-level data."""
         return InMemoryPlatformUnitOfWork(self)
 
-    def for_tenant(self, tenant_id: str) -> InMemoryTenantUnitOfWork:
-        """A unit of work whose repositories see only this tenant's rows."""
+    def for_tenant(
+        self, tenant_id: str, *, one_statement: bool = False
+    ) -> InMemoryTenantUnitOfWork:
+        """A unit of work whose repositories see only this tenant's rows (one kind for all
+        work: ``one_statement`` changes nothing in memory)."""
         return InMemoryTenantUnitOfWork(self, tenant_id)

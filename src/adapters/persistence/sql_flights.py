@@ -99,6 +99,10 @@ class SqlFlights:
 
     def __init__(self, engine: AsyncEngine, currencies: CurrencyCatalogue) -> None:
         self._engine = engine
+        # Every read here is one statement: on PostgreSQL it needs no BEGIN and COMMIT.
+        self._reads = engine
+        if engine.dialect.name == "postgresql":
+            self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._currencies = currencies
         self._network: tuple[int, dict[str, frozenset[str]]] | None = None
 
@@ -121,19 +125,19 @@ class SqlFlights:
             query = query.where(FlightRow.origin.in_(sorted(airports)))
         if to is not None:
             query = query.where(FlightRow.destination.in_(sorted(to)))
-        async with self._engine.connect() as connection:
+        async with self._reads.connect() as connection:
             rows = (await connection.execute(query)).all()
         return self._flights(rows)
 
     async def flight(self, flight_id: str) -> Flight | None:
         """The flight with this id, or None."""
-        async with self._engine.connect() as connection:
+        async with self._reads.connect() as connection:
             found = await self._by_ids(connection, [flight_id])
         return found.get(flight_id)
 
     async def count(self) -> int:
         """How many flights are stored."""
-        async with self._engine.connect() as connection:
+        async with self._reads.connect() as connection:
             counted = await connection.scalar(select(func.count()).select_from(_FLIGHTS))
         return int(counted or 0)
 
@@ -196,7 +200,7 @@ class SqlFlights:
         version = await self.version()
         if self._network is not None and self._network[0] == version:
             return self._network[1]
-        async with self._engine.connect() as connection:
+        async with self._reads.connect() as connection:
             pairs = await connection.execute(
                 select(FlightRow.origin, FlightRow.destination).distinct()
             )
@@ -220,13 +224,13 @@ class SqlFlights:
             .order_by(flights.desc(), FlightRow.origin, FlightRow.destination)
             .limit(limit)
         )
-        async with self._engine.connect() as connection:
+        async with self._reads.connect() as connection:
             rows = (await connection.execute(query)).all()
         return [(row.origin, row.destination) for row in rows]
 
     async def version(self) -> int:
         """Grows with every write that changed a flight."""
-        async with self._engine.connect() as connection:
+        async with self._reads.connect() as connection:
             found = await connection.scalar(select(_VERSION.c.version).where(_VERSION.c.id == 1))
         return int(found or 0)
 

@@ -146,11 +146,24 @@ class SqlUnitOfWorkFactory:
         self.engine = engine
         self._currencies = currencies or BabelCurrencies()
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autobegin=False)
+        # Work of one statement runs without BEGIN and COMMIT on PostgreSQL: two round trips
+        # fewer, ~10% of a booking's server time (a lone statement is a transaction of its
+        # own). SQLite keeps its BEGIN IMMEDIATE: the driver's autocommit handling there
+        # would undo the transaction control set up in engine.py.
+        self._one_statement = self._sessions
+        if engine.dialect.name == "postgresql":
+            self._one_statement = async_sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+                autobegin=False,
+            )
 
     def platform(self) -> SqlPlatformUnitOfWork:
         """A unit of work over platform-level data."""
         return SqlPlatformUnitOfWork(self._sessions)
 
-    def for_tenant(self, tenant_id: str) -> SqlTenantUnitOfWork:
-        """A unit of work whose repositories see only this tenant's rows."""
-        return SqlTenantUnitOfWork(self._sessions, tenant_id, self._currencies)
+    def for_tenant(self, tenant_id: str, *, one_statement: bool = False) -> SqlTenantUnitOfWork:
+        """A unit of work whose repositories see only this tenant's rows (``one_statement``:
+        see the port)."""
+        sessions = self._one_statement if one_statement else self._sessions
+        return SqlTenantUnitOfWork(sessions, tenant_id, self._currencies)
