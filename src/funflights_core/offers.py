@@ -89,7 +89,7 @@ class OfferService:
             created_at=now,
             expires_at=now + self._ttl,
         )
-        async with self._database.for_tenant(buyer.tenant.id) as uow:
+        async with self._database.for_tenant(buyer.tenant.id, one_statement=True) as uow:
             await uow.offers.add(offer)
             await uow.commit()
         return offer
