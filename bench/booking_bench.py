@@ -139,6 +139,8 @@ class Figures:
     errors: dict[str, int] = field(default_factory=dict)
     cpu_server: float | None = None
     cpu_machine: float | None = None
+    cpu_postgres: float | None = None
+    cpu_client: float | None = None
 
 
 async def prepare(url: str, clients: int, departure: date) -> tuple[list[str], list[str]]:
@@ -299,6 +301,10 @@ async def drive(
     )
     if first.server_s is not None and last.server_s is not None and wall > 0:
         figures.cpu_server = round((last.server_s - first.server_s) / wall, 2)
+    if first.postgres_s is not None and last.postgres_s is not None and wall > 0:
+        figures.cpu_postgres = round((last.postgres_s - first.postgres_s) / wall, 2)
+    if wall > 0:
+        figures.cpu_client = round((last.client_s - first.client_s) / wall, 2)
     if first.machine_total and last.machine_total and first.machine_busy is not None:
         spent = last.machine_total - first.machine_total
         if spent > 0 and last.machine_busy is not None:
@@ -387,7 +393,18 @@ def print_figures(figures: Figures) -> None:
         print(f"  {label:<6}      {shown} ms")
     if figures.errors:
         print(f"  not 2xx     {figures.errors}")
-    print(f"  cpu         server {figures.cpu_server}, machine {figures.cpu_machine}")
+    print(
+        f"  cpu         server {figures.cpu_server}, postgres {figures.cpu_postgres}, "
+        f"load generator {figures.cpu_client} (cores); machine {figures.cpu_machine} (share)"
+    )
+    if figures.name != "bare" and figures.per_s:
+        per = {
+            "server": figures.cpu_server,
+            "postgres": figures.cpu_postgres,
+            "load generator": figures.cpu_client,
+        }
+        shown = ", ".join(f"{k} {v / figures.per_s * 1000:.1f}" for k, v in per.items() if v)
+        print(f"  cpu/booking {shown} ms")
 
 
 def parse_options() -> argparse.Namespace:

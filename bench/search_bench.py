@@ -461,19 +461,44 @@ class CpuMark:
     server_s: float | None
     machine_busy: int | None
     machine_total: int | None
+    postgres_s: float | None = None
+
+
+def _processes() -> dict[int, tuple[str, int, float]]:
+    """Every process's name, parent and CPU seconds so far (/proc on Linux)."""
+    found: dict[int, tuple[str, int, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = (entry / "stat").read_text()
+            name = text[text.index("(") + 1 : text.rindex(")")]
+            fields = text.rsplit(")", 1)[1].split()
+            found[int(entry.name)] = (
+                name,
+                int(fields[1]),
+                (int(fields[11]) + int(fields[12])) / tick,
+            )
+    return found
 
 
 def cpu_mark(pid: int) -> CpuMark:
-    """Read the CPU counters now (/proc on Linux; the server's and machine's are None else)."""
-    server_s = busy = total = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        server_s = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """Read the CPU counters now (/proc on Linux; None elsewhere): this process's, the
+    server's with its worker processes, PostgreSQL's and the machine's."""
+    server_s = busy = total = postgres_s = None
+    with contextlib.suppress(OSError):
+        processes = _processes()
+        if pid in processes:
+            server_s = processes[pid][2] + sum(
+                cpu for _, parent, cpu in processes.values() if parent == pid
+            )
+        postgres_s = sum(cpu for name, _, cpu in processes.values() if name == "postgres")
     with contextlib.suppress(OSError, ValueError, IndexError):
         ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
         total = sum(ticks[:8])
         busy = total - ticks[3] - ticks[4]  # idle, iowait
-    return CpuMark(time.perf_counter(), time.process_time(), server_s, busy, total)
+    return CpuMark(time.perf_counter(), time.process_time(), server_s, busy, total, postgres_s)
 
 
 @dataclass
