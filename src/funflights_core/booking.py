@@ -173,6 +173,9 @@ class Booking:
     """The latest cancellation quote, until it is confirmed or a newer one replaces it."""
     top_ups: tuple[Payment, ...] = ()
     """Captured payments of the difference when a date change cost more."""
+    reseller: bool = False
+    """Sold through a reseller's API key (``customer_id`` is the key's id): it earns no
+    loyalty points and no email goes to a traveller account; the reseller reads it back."""
     version: int = 0
     """Bumped by the store on every change: a stale copy cannot overwrite a newer one."""
 

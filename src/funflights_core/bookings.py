@@ -186,9 +186,10 @@ class BookingService:
             price=await self._price(buyer, offer, flights, request, customer),
             departs_at=departs_at,
             hold_expires_at=now + self._hold_for,
-            lifecycle=BookingLifecycle.begun(now, f"customer:{customer}", "held from an offer"),
+            lifecycle=BookingLifecycle.begun(now, buyer.actor, "held from an offer"),
             seats=request.seats,
             bags=tuple(bag for bag in request.bags if bag.bags),
+            reseller=buyer.reseller,
         )
         _check_extras(draft, flights)
         try:
@@ -238,6 +239,8 @@ class BookingService:
         off = await self._discount(buyer, offer, flights, codes, customer, fares + extras)
         points, points_value = 0, None
         if request.redeem_points:
+            if buyer.reseller:
+                raise InvalidInput("redeem_points", "points are a customer's: sign in to use them")
             points = request.redeem_points
             if points < 0:
                 raise InvalidInput("redeem_points", "must not be negative")
@@ -319,10 +322,10 @@ class BookingService:
 
     async def get(self, buyer: Buyer, booking_id: str) -> Booking:
         """The customer's booking (a hold past its time is released as it is read)."""
-        customer = _customer(buyer)
+        _customer(buyer)  # a visitor is asked to sign in
         async with self._database.for_tenant(buyer.tenant.id, one_statement=True) as uow:
             booking = await uow.bookings.get(booking_id)
-        if booking is None or booking.customer_id != customer:
+        if booking is None or not _mine(buyer, booking):
             raise NotFound(f"no booking {booking_id}")
         if booking.hold_lapsed(self._clock.now()):
             return await self.expire(buyer.tenant.id, booking.id) or booking
@@ -355,15 +358,15 @@ class BookingService:
     async def pay(self, buyer: Buyer, booking_id: str, request: PayRequest) -> Booking:
         """Pay a held booking: confirmed, or waiting for the payer to act (3-D Secure,
         PayPal approval, a Bitcoin invoice). ``PaymentDeclined`` leaves it held."""
-        customer = _customer(buyer)
+        _customer(buyer)  # a visitor is asked to sign in
         method = self._payments.get(request.method)
-        actor = f"customer:{customer}"
+        actor = buyer.actor
         now = self._clock.now()
         # One transaction reads, checks and claims the booking: a second payment started
         # meanwhile finds it under way, and a lapsed hold is released right here.
         async with self._database.for_tenant(buyer.tenant.id) as uow:
             booking = await uow.bookings.get(booking_id, for_update=True)
-            if booking is None or booking.customer_id != customer:
+            if booking is None or not _mine(buyer, booking):
                 raise NotFound(f"no booking {booking_id}")
             if booking.hold_lapsed(now):
                 await self._expire_in(uow, booking, now)
@@ -407,8 +410,7 @@ class BookingService:
             raise Conflict(f"booking {booking_id} has no payment waiting for you")
         method = self._payments.get(payment.method)
         result = await method.resume(payment.provider_ref, response)
-        actor = f"customer:{booking.customer_id}"
-        return await self._after_provider(booking, result, actor, buyer.tenant)
+        return await self._after_provider(booking, result, buyer.actor, buyer.tenant)
 
     async def _after_provider(
         self, booking: Booking, result: PaymentResult, actor: str, tenant: Tenant | None = None
@@ -493,9 +495,10 @@ class BookingService:
                     )
                 confirmed = self._confirmed(current, payment, actor, now)
                 await self._replace(uow, current, confirmed, actor)
-            await self._loyalty.earn_in(
-                uow, tenant, current.customer_id, current.price.total, booking.id
-            )
+            if not current.reseller:
+                await self._loyalty.earn_in(
+                    uow, tenant, current.customer_id, current.price.total, booking.id
+                )
             await self._event(uow, EventKind.BOOKING_CONFIRMED, confirmed)
             await uow.commit()
         return attrs.evolve(confirmed, version=confirmed.version + 1)
@@ -711,19 +714,19 @@ class BookingService:
             created_at=now,
             expires_at=now + QUOTE_VALID_FOR,
         )
-        await self._store(attrs.evolve(booking, quote=quote), f"customer:{booking.customer_id}")
+        await self._store(attrs.evolve(booking, quote=quote), buyer.actor)
         return quote
 
     async def cancel(self, buyer: Buyer, booking_id: str, quote_id: str) -> Booking:
         """Cancel as quoted: seats back, the refund to the original payment method."""
-        customer = _customer(buyer)
+        _customer(buyer)  # a visitor is asked to sign in
         now = self._clock.now()
-        actor = f"customer:{customer}"
+        actor = buyer.actor
         # Checked, refunded and recorded under the booking's lock: two confirmations of one
         # quote, or a change racing it, cannot both give money back.
         async with self._database.for_tenant(buyer.tenant.id) as uow:
             current = await uow.bookings.get(booking_id, for_update=True)
-            if current is None or current.customer_id != customer:
+            if current is None or not _mine(buyer, current):
                 raise NotFound(f"no booking {booking_id}")
             quote = current.quote
             if quote is None or quote.id != quote_id:
@@ -757,7 +760,7 @@ class BookingService:
             await self._release(uow, current, leaving)
             if after.cancelled == everyone:
                 await self._undo_rewards(uow, current)
-            elif leaving - current.cancelled:
+            elif leaving - current.cancelled and not current.reseller:
                 # The points of those who leave go (earned) or come back (redeemed).
                 share = current.share_of(leaving - current.cancelled)
                 await self._loyalty.reverse_part_in(uow, current.customer_id, current.id, share)
@@ -877,12 +880,12 @@ class BookingService:
             raise NotFound(f"no offer {offer.id}")
         flights = _sold(itinerary.flights)
         now = self._clock.now()
-        actor = f"customer:{customer}"
+        actor = buyer.actor
         captured: tuple[PaymentMethod, Payment] | None = None
         try:
             async with self._database.for_tenant(buyer.tenant.id) as uow:
                 current = await uow.bookings.get(booking_id, for_update=True)
-                if current is None or current.customer_id != customer:
+                if current is None or not _mine(buyer, current):
                     raise NotFound(f"no booking {booking_id}")
                 draft = await self._changed(buyer, current, offer, flights, now, actor)
                 # The old seats first: a change to the same flights (a new fare) must not
@@ -1072,7 +1075,8 @@ class BookingService:
     async def _undo_rewards(self, uow: TenantUnitOfWork, booking: Booking) -> None:
         for code in booking.price.coupons:
             await uow.coupons.release(code, booking.id)
-        await self._loyalty.reverse_in(uow, booking.customer_id, booking.id)
+        if not booking.reseller:
+            await self._loyalty.reverse_in(uow, booking.customer_id, booking.id)
 
     async def _store(self, booking: Booking, actor: str) -> Booking:
         async with self._database.for_tenant(booking.tenant_id) as uow:
@@ -1110,10 +1114,13 @@ class BookingService:
         )
 
     async def _event(self, uow: TenantUnitOfWork, kind: EventKind, booking: Booking) -> None:
-        user = await uow.users.get(booking.customer_id)
+        # A reseller's booking has no traveller account to write to: the event is kept
+        # (marked for the reseller's channel), nobody is emailed.
+        user = None if booking.reseller else await uow.users.get(booking.customer_id)
         payload = {
             "email": "" if user is None else user.email,
             "name": "" if user is None else user.full_name,
+            "channel": "reseller" if booking.reseller else "email",
             "record_locator": booking.record_locator or "",
             "status": booking.status.value,
             "flights": " ".join(booking.flight_ids),
@@ -1187,6 +1194,11 @@ def _sold(flights: Sequence[Flight]) -> list[Flight]:
 def _late(provider_ref: str) -> str:
     """The refund reference for money that came for a booking no longer waiting for it."""
     return f"late-{provider_ref}"
+
+
+def _mine(buyer: Buyer, booking: Booking) -> bool:
+    """Whether the booking is this customer's (or, for a reseller, this key's)."""
+    return booking.customer_id == buyer.customer_id and booking.reseller == buyer.reseller
 
 
 def _customer(buyer: Buyer) -> str:

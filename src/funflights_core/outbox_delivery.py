@@ -68,7 +68,9 @@ class OutboxDelivery:
         error: str | None = None
         permanent = False
         if email is None:
-            error, permanent = "no email address to send to", True
+            if event.payload.get("channel") != "reseller":
+                error, permanent = "no email address to send to", True
+            # else: a reseller's booking; the reseller reads it over the API, nobody is mailed.
         else:
             try:
                 await self._mailer.send(email)

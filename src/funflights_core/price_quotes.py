@@ -35,6 +35,13 @@ class Buyer:
     preferred_currency: str | None = None
     address: str = ""
     """Where an anonymous buyer calls from (guessing coupon codes is limited per address)."""
+    reseller: bool = False
+    """A reseller calling with its API key: ``customer_id`` is the key's id."""
+
+    @property
+    def actor(self) -> str:
+        """How the audit and a booking's history name this buyer."""
+        return f"{'reseller' if self.reseller else 'customer'}:{self.customer_id}"
 
 
 @attrs.frozen

@@ -110,6 +110,7 @@ class _Booking(msgspec.Struct):
     cancelled: list[int]
     quote: _Quote | None
     top_ups: list[_Payment] = []
+    reseller: bool = False
 
 
 _encode = msgspec.json.Encoder().encode
@@ -191,6 +192,7 @@ def booking_text(booking: Booking) -> str:
             for r in booking.refunds
         ],
         top_ups=[paid(top_up) for top_up in booking.top_ups],
+        reseller=booking.reseller,
         cancelled=sorted(booking.cancelled),
         quote=None
         if quote is None
@@ -305,6 +307,7 @@ def booking_of(
             for r in d.refunds
         ),
         top_ups=tuple(paid(top_up) for top_up in d.top_ups),
+        reseller=d.reseller,
         cancelled=frozenset(d.cancelled),
         quote=None
         if quote is None

@@ -53,8 +53,13 @@ class ApiContext:
 
     def customer(self) -> Buyer:
         """Who books: the signed-in customer as the token says (no profile read: bookings
-        are in their own currency), else a visitor, whom bookings ask to sign in."""
+        are in their own currency), a reseller by its API key, else a visitor, whom
+        bookings ask to sign in."""
         caller = self.caller
+        if caller.api_key is not None:
+            return Buyer(
+                caller.tenant, caller.api_key.id, address=self.client_address, reseller=True
+            )
         if caller.claims is None:
             return Buyer(caller.tenant, address=self.client_address)
         return Buyer(caller.tenant, caller.claims.subject, address=self.client_address)

@@ -22,6 +22,8 @@ from conftest import FLIGHTS1, fake_container
 from entrypoints.bootstrap import BookingParts, InventoryParts, PricingParts
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
+from funflights_core.access_token import AccessClaims
+from funflights_core.api_keys import ApiKeyService
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, Leg, flight_id
 from funflights_core.identity import IdentityService
 from funflights_core.money import Currency, Money
@@ -72,6 +74,7 @@ class World:
     tenant_admin: TenantAdmin
     pricing: PricingParts
     currency_usd: Currency
+    api_keys: ApiKeyService
 
     def headers(self, who: str = "ada", **more: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}", **more}
@@ -153,6 +156,7 @@ def world() -> Iterator[World]:
             tenants,
             container.resolve(PricingParts),
             BabelCurrencies().currency("USD"),
+            container.resolve(ApiKeyService),
         )
 
 
@@ -843,3 +847,68 @@ def test_a_callback_in_flight_is_retried_and_an_abandoned_one_taken_over(world: 
     world.clock.advance(6 * 60)  # the claim is now 6 minutes old: abandoned
     taken_over = world.client.post(hook, headers=headers, content=body)
     assert taken_over.json() == {"result": "confirmed"}
+
+
+def test_a_reseller_books_pays_and_cancels_with_its_api_key(world: World) -> None:
+    admin = AccessClaims("boss", "default", frozenset({Role.TENANT_ADMIN}), NOW, NOW, "t", "f")
+    issued = world.call(
+        lambda: world.api_keys.issue(
+            admin, name="Agency X", scopes=["search", "book", "read-bookings"]
+        )
+    )
+    key = {"X-API-Key": issued.secret}
+    offer = world.client.post("/api/v1/offers", headers=key, json={"flight_ids": [ROOMY.id]})
+    assert offer.status_code == 201, offer.text
+    body = {"offer_id": offer.json()["id"], "travellers": [ADA]}
+
+    with_points = world.client.post(
+        "/api/v1/bookings", headers=key, json={**body, "redeem_points": 10}
+    )
+    assert with_points.status_code == 422
+    assert "sign in" in with_points.json()["detail"]
+    held = world.client.post("/api/v1/bookings", headers=key, json=body)
+    assert held.status_code == 201, held.text
+    booking = held.json()
+    assert booking["history"][0]["actor"] == f"reseller:{issued.key.id}"
+    paid = world.client.post(
+        f"/api/v1/bookings/{booking['id']}/payment",
+        headers=key,
+        json={"method": "card", "details": GOOD_CARD},
+    )
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["status"] == "confirmed"
+    assert paid.json()["record_locator"]
+
+    mine = world.client.get("/api/v1/bookings", headers=key).json()
+    assert [b["id"] for b in mine] == [booking["id"]]
+    # The reseller's bookings are its own: a customer sees none of them, nor the other way.
+    assert world.client.get("/api/v1/bookings", headers=world.headers()).json() == []
+    theirs = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=world.headers())
+    assert theirs.status_code == 404
+    adas = world.held()
+    assert world.client.get(f"/api/v1/bookings/{adas['id']}", headers=key).status_code == 404
+    # No points for a key, and nobody is mailed: the event is kept, delivered to no one.
+    points = world.call(
+        lambda: world.pricing.loyalty.summary(
+            world.buyers["ada"].tenant, issued.key.id, offset=0, limit=5
+        )
+    )
+    assert points.balance == 0
+    sent = len(world.mailer.sent)
+    outcome = world.call(world.parts.delivery.deliver_due)
+    assert outcome.dead == 0
+    assert len(world.mailer.sent) == sent
+    url = f"/api/v1/bookings/{booking['id']}"
+    quote = world.client.post(f"{url}/cancellation-quote", headers=key, json={})
+    done = world.client.post(
+        f"{url}/cancellation", headers=key, json={"quote_id": quote.json()["id"]}
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "refunded"
+    search_only = world.call(
+        lambda: world.api_keys.issue(admin, name="Agency Y", scopes=["search"])
+    )
+    refused = world.client.post(
+        "/api/v1/bookings", headers={"X-API-Key": search_only.secret}, json=body
+    )
+    assert refused.status_code == 403
