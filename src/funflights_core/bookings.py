@@ -119,10 +119,12 @@ class PayRequest:
 
 @attrs.frozen
 class ChangeRequest:
-    """Move a booking to the flights of another offer; ``payment`` pays a higher price."""
+    """Move a booking to the flights of another offer; ``payment`` pays a higher price;
+    ``seats`` chooses seat numbers on the new flights."""
 
     offer_id: str
     payment: PayRequest | None = None
+    seats: tuple[SeatChoice, ...] = ()
 
 
 class BookingService:
@@ -204,9 +206,7 @@ class BookingService:
     async def _held(self, draft: Booking, offer: Offer, request: HoldRequest) -> Booking:
         async with self._database.for_tenant(draft.tenant_id) as uow:
             few = await _take_seats(uow, draft)
-            for choice in draft.seats:
-                if not await uow.seats.assign(choice.flight_id, choice.seat, draft.id):
-                    raise Conflict(f"seat {choice.seat} on {choice.flight_id} is taken")
+            await self._assign_seats(uow, draft)
             for code in sorted(draft.price.coupons):
                 # Always in one order: two bookings redeeming the same codes lock alike.
                 await self._coupons.redeem_in(uow, code, draft.customer_id, draft.id)
@@ -218,6 +218,13 @@ class BookingService:
                 await uow.seats.seats_changed()
             await uow.commit()
         return draft
+
+    @staticmethod
+    async def _assign_seats(uow: TenantUnitOfWork, booking: Booking) -> None:
+        """The booking's seat numbers, each to one booking only (``Conflict`` if taken)."""
+        for choice in booking.seats:
+            if not await uow.seats.assign(choice.flight_id, choice.seat, booking.id):
+                raise Conflict(f"seat {choice.seat} on {choice.flight_id} is taken")
 
     async def _price(
         self,
@@ -888,10 +895,13 @@ class BookingService:
                 if current is None or not _mine(buyer, current):
                     raise NotFound(f"no booking {booking_id}")
                 draft = await self._changed(buyer, current, offer, flights, now, actor)
+                draft = attrs.evolve(draft, seats=request.seats)
+                _check_extras(draft, flights)
                 # The old seats first: a change to the same flights (a new fare) must not
                 # need seats the booking already holds.
                 await self._release(uow, current, frozenset(range(len(current.travellers))))
                 few = await _take_seats(uow, draft)
+                await self._assign_seats(uow, draft)
                 difference = draft.price.total - current.price.total
                 payment = current.payment
                 assert payment is not None  # confirmed, so paid

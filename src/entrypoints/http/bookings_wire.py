@@ -104,15 +104,19 @@ class PaymentIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class ChangeIn(msgspec.Struct, forbid_unknown_fields=True):
     """Move the booking to the flights of another offer (a new date); ``payment`` pays the
-    difference when they cost more (a method that needs no extra step from the payer)."""
+    difference when they cost more (a method that needs no extra step from the payer);
+    ``seats``: seat numbers on the new flights (the old ones stay behind)."""
 
     offer_id: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
     payment: PaymentIn | None = None
+    seats: Annotated[list[SeatIn], msgspec.Meta(max_length=36)] = []
 
     def request(self) -> ChangeRequest:
         """The domain's request."""
         return ChangeRequest(
-            self.offer_id, None if self.payment is None else self.payment.request()
+            self.offer_id,
+            None if self.payment is None else self.payment.request(),
+            seats=tuple(SeatChoice(s.passenger, s.flight_id, s.seat) for s in self.seats),
         )
 
 

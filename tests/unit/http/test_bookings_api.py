@@ -752,6 +752,35 @@ def test_only_a_confirmed_booking_changes_and_in_its_currency(world: World) -> N
     assert same_price.json()["top_ups"] == []
 
 
+def test_a_date_change_may_choose_seats_on_the_new_flight(world: World) -> None:
+    world.call(world.inventory.flights.upsert, [LATER])
+    booking = world.held(seats=[{"passenger": 0, "flight_id": ROOMY.id, "seat": "12A"}])
+    world.pay(booking)
+    url = f"/api/v1/bookings/{booking['id']}"
+    other = world.held(
+        LATER, who="bob", seats=[{"passenger": 0, "flight_id": LATER.id, "seat": "14C"}]
+    )
+
+    def change(seat: str, flight: Flight = LATER) -> Any:
+        seats = [{"passenger": 0, "flight_id": flight.id, "seat": seat}]
+        body = {"offer_id": world.offer(LATER), "seats": seats}
+        return world.client.post(f"{url}/change", headers=world.headers(), json=body)
+
+    taken = change("14C")
+    assert taken.status_code == 409, taken.text
+    assert "14C" in taken.json()["detail"]
+    wrong_flight = change("12B", ROOMY)
+    assert wrong_flight.status_code == 422
+    moved = change("12A")
+
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["seats"] == [{"passenger": 0, "flight_id": LATER.id, "seat": "12A"}]
+    seats = world.parts.bookings.seat_numbers_taken
+    assert "12A" not in world.call(seats, world.buyers["ada"], ROOMY.id)  # left behind
+    assert world.call(seats, world.buyers["ada"], LATER.id) == frozenset({"12A", "14C"})
+    assert other["seats"][0]["seat"] == "14C"
+
+
 def test_a_seat_held_shows_taken_on_the_seat_map(world: World) -> None:
     def economy() -> dict[str, bool]:
         answer = world.client.get(f"/api/v1/flights/{ROOMY.id}/availability").json()
