@@ -9,7 +9,7 @@ hears of goes to the outbox in the same transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -127,6 +127,11 @@ class ChangeRequest:
     seats: tuple[SeatChoice, ...] = ()
 
 
+Receipt = Callable[[TenantUnitOfWork, Booking], Awaitable[None]]
+"""Called with the booking as it will be answered, in the transaction that stores it (an
+Idempotency-Key's answer is kept with the change it answers: both or neither)."""
+
+
 class BookingService:
     """Bookings of each tenant, from an offer to a trip (or a refund)."""
 
@@ -159,7 +164,9 @@ class BookingService:
 
     # -- holding ---------------------------------------------------------------------------
 
-    async def hold(self, buyer: Buyer, request: HoldRequest) -> Booking:
+    async def hold(
+        self, buyer: Buyer, request: HoldRequest, *, receipt: Receipt | None = None
+    ) -> Booking:
         """Seats held for the travellers at the offer's price (checked again now)."""
         customer = _customer(buyer)
         # One read of the offer and its flights, priced again: a changed price is refused
@@ -195,15 +202,15 @@ class BookingService:
         )
         _check_extras(draft, flights)
         try:
-            return await self._held(draft, offer, request)
+            return await self._held(draft, receipt)
         except SoldOut:
             # Holds whose time ran out may still count their seats when no worker runs:
             # release what is due, then try once more.
             if not await self.expire_due(limit=100):
                 raise
-            return await self._held(draft, offer, request)
+            return await self._held(draft, receipt)
 
-    async def _held(self, draft: Booking, offer: Offer, request: HoldRequest) -> Booking:
+    async def _held(self, draft: Booking, receipt: Receipt | None) -> Booking:
         async with self._database.for_tenant(draft.tenant_id) as uow:
             few = await _take_seats(uow, draft)
             await self._assign_seats(uow, draft)
@@ -216,6 +223,8 @@ class BookingService:
             await self._audit(uow, None, draft, draft.lifecycle.changes[-1].actor)
             if few:
                 await uow.seats.seats_changed()
+            if receipt is not None:
+                await receipt(uow, draft)
             await uow.commit()
         return draft
 
@@ -362,7 +371,14 @@ class BookingService:
 
     # -- paying ----------------------------------------------------------------------------
 
-    async def pay(self, buyer: Buyer, booking_id: str, request: PayRequest) -> Booking:
+    async def pay(
+        self,
+        buyer: Buyer,
+        booking_id: str,
+        request: PayRequest,
+        *,
+        receipt: Receipt | None = None,
+    ) -> Booking:
         """Pay a held booking: confirmed, or waiting for the payer to act (3-D Secure,
         PayPal approval, a Bitcoin invoice). ``PaymentDeclined`` leaves it held."""
         _customer(buyer)  # a visitor is asked to sign in
@@ -407,9 +423,16 @@ class BookingService:
         except Exception:
             await self._back_to_held(paying, actor, "the payment could not start")
             raise
-        return await self._after_provider(paying, result, actor, buyer.tenant)
+        return await self._after_provider(paying, result, actor, buyer.tenant, receipt)
 
-    async def resume(self, buyer: Buyer, booking_id: str, response: Mapping[str, str]) -> Booking:
+    async def resume(
+        self,
+        buyer: Buyer,
+        booking_id: str,
+        response: Mapping[str, str],
+        *,
+        receipt: Receipt | None = None,
+    ) -> Booking:
         """Go on with a payment after the payer acted (3-D Secure, PayPal approval)."""
         booking = await self.get(buyer, booking_id)
         payment = booking.payment
@@ -417,10 +440,15 @@ class BookingService:
             raise Conflict(f"booking {booking_id} has no payment waiting for you")
         method = self._payments.get(payment.method)
         result = await method.resume(payment.provider_ref, response)
-        return await self._after_provider(booking, result, buyer.actor, buyer.tenant)
+        return await self._after_provider(booking, result, buyer.actor, buyer.tenant, receipt)
 
     async def _after_provider(
-        self, booking: Booking, result: PaymentResult, actor: str, tenant: Tenant | None = None
+        self,
+        booking: Booking,
+        result: PaymentResult,
+        actor: str,
+        tenant: Tenant | None = None,
+        receipt: Receipt | None = None,
     ) -> Booking:
         payment = booking.payment
         assert payment is not None  # set when the payment started
@@ -438,7 +466,7 @@ class BookingService:
             action=result.action,
         )
         if result.state is PaymentState.ACTION_REQUIRED:
-            return await self._store(attrs.evolve(booking, payment=recorded), actor)
+            return await self._store(attrs.evolve(booking, payment=recorded), actor, receipt)
         method = self._payments.get(payment.method)
         if result.state is PaymentState.AUTHORIZED:
             try:
@@ -448,13 +476,13 @@ class BookingService:
                 await self._back_to_held(booking, actor, "the payment could not be captured")
                 raise
         if result.state is not PaymentState.CAPTURED:
-            return await self._store(attrs.evolve(booking, payment=recorded), actor)
+            return await self._store(attrs.evolve(booking, payment=recorded), actor, receipt)
         # Providers may name the captured payment anew: refunds must name that one.
         captured = attrs.evolve(
             recorded, provider_ref=result.provider_ref, state=PaymentState.CAPTURED, action=None
         )
         try:
-            return await self._confirm(booking, captured, actor, tenant)
+            return await self._confirm(booking, captured, actor, tenant, receipt)
         except Gone:
             raise
         except BaseException:
@@ -464,7 +492,12 @@ class BookingService:
             raise
 
     async def _confirm(
-        self, booking: Booking, payment: Payment, actor: str, tenant: Tenant | None = None
+        self,
+        booking: Booking,
+        payment: Payment,
+        actor: str,
+        tenant: Tenant | None = None,
+        receipt: Receipt | None = None,
     ) -> Booking:
         """Record the captured payment, issue locator and tickets, earn points."""
         now = self._clock.now()
@@ -507,8 +540,11 @@ class BookingService:
                     uow, tenant, current.customer_id, current.price.total, booking.id
                 )
             await self._event(uow, EventKind.BOOKING_CONFIRMED, confirmed)
+            answered = attrs.evolve(confirmed, version=confirmed.version + 1)
+            if receipt is not None:
+                await receipt(uow, answered)
             await uow.commit()
-        return attrs.evolve(confirmed, version=confirmed.version + 1)
+        return answered
 
     def _confirmed(self, current: Booking, payment: Payment, actor: str, now: datetime) -> Booking:
         """The booking paid: confirmed, with a record locator and a ticket per passenger
@@ -1088,14 +1124,17 @@ class BookingService:
         if not booking.reseller:
             await self._loyalty.reverse_in(uow, booking.customer_id, booking.id)
 
-    async def _store(self, booking: Booking, actor: str) -> Booking:
+    async def _store(self, booking: Booking, actor: str, receipt: Receipt | None = None) -> Booking:
         async with self._database.for_tenant(booking.tenant_id) as uow:
             current = await uow.bookings.get(booking.id, for_update=True)
             if current is None or current.version != booking.version:
                 raise Conflict(f"booking {booking.id} changed meanwhile; read it again")
             await self._replace(uow, current, booking, actor)
+            stored = attrs.evolve(booking, version=booking.version + 1)
+            if receipt is not None:
+                await receipt(uow, stored)
             await uow.commit()
-        return attrs.evolve(booking, version=booking.version + 1)
+        return stored
 
     async def _replace(
         self, uow: TenantUnitOfWork, before: Booking, after: Booking, actor: str

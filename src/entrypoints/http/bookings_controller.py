@@ -25,6 +25,7 @@ from entrypoints.http.problems import api_problem_responses
 from funflights_core.api_key import Scope
 from funflights_core.booking import Booking
 from funflights_core.booking_status import BookingStatus
+from funflights_core.bookings import Receipt
 
 BookingId = Annotated[str, Parameter(description="The booking's id.", max_length=40)]
 KEY_DOC = (
@@ -34,8 +35,12 @@ KEY_DOC = (
 )
 
 
-def _paid_status(booking: Booking) -> int:
-    return 200 if booking.status is BookingStatus.CONFIRMED else 202
+def _held(booking: Booking) -> tuple[int, msgspec.Struct]:
+    return 201, BookingOut.of(booking)
+
+
+def _paid(booking: Booking) -> tuple[int, msgspec.Struct]:
+    return 200 if booking.status is BookingStatus.CONFIRMED else 202, BookingOut.of(booking)
 
 
 class BookingsController(Controller):
@@ -62,11 +67,13 @@ class BookingsController(Controller):
     ) -> Response[bytes]:
         """A new booking, holding its seats."""
 
-        async def work() -> tuple[int, msgspec.Struct]:
-            booking = await api.services.bookings.hold(api.customer(), data.request())
-            return 201, BookingOut.of(booking)
+        async def work(receipt: Receipt | None) -> tuple[int, msgspec.Struct]:
+            booking = await api.services.bookings.hold(
+                api.customer(), data.request(), receipt=receipt
+            )
+            return _held(booking)
 
-        return await idempotent(api, request, work)
+        return await idempotent(api, request, work, _held)
 
     @get(
         "/",
@@ -121,11 +128,13 @@ class BookingsController(Controller):
     ) -> Response[bytes]:
         """The booking after the payment started."""
 
-        async def work() -> tuple[int, msgspec.Struct]:
-            booking = await api.services.bookings.pay(api.customer(), booking_id, data.request())
-            return _paid_status(booking), BookingOut.of(booking)
+        async def work(receipt: Receipt | None) -> tuple[int, msgspec.Struct]:
+            booking = await api.services.bookings.pay(
+                api.customer(), booking_id, data.request(), receipt=receipt
+            )
+            return _paid(booking)
 
-        return await idempotent(api, request, work)
+        return await idempotent(api, request, work, _paid)
 
     @post(
         "/{booking_id:str}/payment/continue",
@@ -144,11 +153,13 @@ class BookingsController(Controller):
     ) -> Response[bytes]:
         """The booking after the payer's answer."""
 
-        async def work() -> tuple[int, msgspec.Struct]:
-            booking = await api.services.bookings.resume(api.customer(), booking_id, data.response)
-            return _paid_status(booking), BookingOut.of(booking)
+        async def work(receipt: Receipt | None) -> tuple[int, msgspec.Struct]:
+            booking = await api.services.bookings.resume(
+                api.customer(), booking_id, data.response, receipt=receipt
+            )
+            return _paid(booking)
 
-        return await idempotent(api, request, work)
+        return await idempotent(api, request, work, _paid)
 
     @post(
         "/{booking_id:str}/cancellation-quote",
@@ -176,7 +187,7 @@ class BookingsController(Controller):
         "/{booking_id:str}/cancellation",
         summary="Cancel as quoted",
         description="Confirms a quote: the seats go back and the refund goes to the original "
-        "payment method; points are reversed when the whole booking is cancelled." + KEY_DOC,
+        "payment method; the leaving passengers' part of the points is reversed." + KEY_DOC,
         responses=api_problem_responses(401, 404, 409, 410, 422),
         opt={"api_key_scope": Scope.BOOK},
     )
@@ -189,7 +200,8 @@ class BookingsController(Controller):
     ) -> Response[bytes]:
         """The booking after cancelling."""
 
-        async def work() -> tuple[int, msgspec.Struct]:
+        async def work(_: Receipt | None) -> tuple[int, msgspec.Struct]:
+            # Answered after the refunds are asked for (not in the cancelling transaction).
             booking = await api.services.bookings.cancel(api.customer(), booking_id, data.quote_id)
             return 200, BookingOut.of(booking)
 
@@ -200,10 +212,10 @@ class BookingsController(Controller):
         summary="Move a confirmed booking to other flights (a new date)",
         description="Make an offer of the new flights first (same party, same currency). The "
         "offer's price is checked again (409 price-changed), the seats move (409 when too few "
-        "are left), seat choices are dropped and extra bags carried over; the difference is "
-        "refunded to the payments made (latest first) or, when the new flights cost more, "
-        "charged to 'payment' (422 without one, 402 declined: then nothing changes). The "
-        "booking keeps its record locator and gets new e-tickets." + KEY_DOC,
+        "are left), seat numbers may be chosen anew ('seats'), extra bags are carried over; "
+        "the difference is refunded to the payments made (latest first) or, when the new "
+        "flights cost more, charged to 'payment' (422 without one, 402 declined: then "
+        "nothing changes). The booking keeps its record locator and gets new e-tickets." + KEY_DOC,
         responses=api_problem_responses(401, 402, 404, 409, 410, 422),
         opt={"api_key_scope": Scope.BOOK},
     )
@@ -216,7 +228,7 @@ class BookingsController(Controller):
     ) -> Response[bytes]:
         """The booking on its new flights."""
 
-        async def work() -> tuple[int, msgspec.Struct]:
+        async def work(_: Receipt | None) -> tuple[int, msgspec.Struct]:
             booking = await api.services.bookings.change(api.customer(), booking_id, data.request())
             return 200, BookingOut.of(booking)
 

@@ -9,7 +9,10 @@ import msgspec
 from litestar import Request, Response
 
 from entrypoints.http.api_context import ApiContext
+from funflights_core.booking import Booking
+from funflights_core.bookings import Receipt
 from funflights_core.idempotency import checked_key, fingerprint
+from funflights_core.unit_of_work import TenantUnitOfWork
 
 REPLAYED = "Idempotent-Replayed"
 
@@ -23,20 +26,28 @@ def _owner(api: ApiContext) -> str:
     return f"address:{api.client_address}"
 
 
+Answer = Callable[[Booking], tuple[int, msgspec.Struct]]
+"""How a booking is answered: status and body."""
+
+
 async def idempotent(
     api: ApiContext,
     request: Request[Any, Any, Any],
-    work: Callable[[], Awaitable[tuple[int, msgspec.Struct]]],
+    work: Callable[[Receipt | None], Awaitable[tuple[int, msgspec.Struct]]],
+    answer: Answer | None = None,
 ) -> Response[bytes]:
     """Run ``work`` once per Idempotency-Key (when one is sent), and answer as it did.
 
     Only a success is kept: a refused request (a declined card, a changed price) may be
-    sent again with the same key once the cause is fixed.
+    sent again with the same key once the cause is fixed. With ``answer``, ``work`` gets a
+    receipt to hand the booking service: the response is then kept in the transaction that
+    stores the booking, so a crash between the two cannot leave the key claimed with no
+    answer (which replays would see as in progress until the key is dropped).
     """
     header = request.headers.get("idempotency-key")
     if header is None:
-        status, answer = await work()
-        return _json(status, msgspec.json.encode(answer))
+        status, done = await work(None)
+        return _json(status, msgspec.json.encode(done))
     key = checked_key(header)
     owner = _owner(api)
     tenant = api.caller.tenant.id
@@ -50,13 +61,29 @@ async def idempotent(
         response = _json(first.status or 200, first.body or b"")
         response.headers[REPLAYED] = "true"
         return response
+    kept: list[tuple[int, bytes]] = []
+    receipt: Receipt | None = None
+    if answer is not None:
+        present = answer
+
+        async def keep(uow: TenantUnitOfWork, booking: Booking) -> None:
+            status, done = present(booking)
+            encoded = msgspec.json.encode(done)
+            await uow.idempotency.answer(key, owner, status, encoded)
+            kept.append((status, encoded))
+
+        receipt = keep
     try:
-        status, answer = await work()
-        encoded = msgspec.json.encode(answer)
+        status, done = await work(receipt)
+        encoded = msgspec.json.encode(done)
     except BaseException:
-        await requests.release(tenant, key, owner)
+        await requests.release(tenant, key, owner)  # an answered key stays as it is
         raise
-    await requests.answer(tenant, key, owner, status, encoded)
+    if kept:
+        # Kept with the booking: answer with exactly what a replay will get.
+        status, encoded = kept[-1]
+    else:
+        await requests.answer(tenant, key, owner, status, encoded)
     return _json(status, encoded)
 
 

@@ -25,6 +25,7 @@ from entrypoints.settings import Settings
 from funflights_core.access_token import AccessClaims
 from funflights_core.api_keys import ApiKeyService
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, Leg, flight_id
+from funflights_core.idempotent_requests import IdempotentRequests
 from funflights_core.identity import IdentityService
 from funflights_core.money import Currency, Money
 from funflights_core.price_quotes import Buyer
@@ -437,6 +438,42 @@ def test_an_idempotency_key_replays_the_first_answer(world: World) -> None:
         ).status_code
         == 404
     )  # Ada's offer is not Bob's
+
+
+def test_a_keyed_hold_and_payment_keep_their_answer_with_the_booking(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Were the answer kept after the booking's own transaction, a failure (or a crash) in
+    # between would leave the key claimed with no answer: replays would be 409 for a day.
+    async def unreachable(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the answer must be kept in the booking's transaction")
+
+    monkeypatch.setattr(IdempotentRequests, "answer", unreachable)
+    key = {"Idempotency-Key": "hold-atomic"}
+    body = {"offer_id": world.offer(), "travellers": [ADA]}
+    first = world.client.post("/api/v1/bookings", headers=world.headers(**key), json=body)
+    again = world.client.post("/api/v1/bookings", headers=world.headers(**key), json=body)
+
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.content == first.content
+    url = f"/api/v1/bookings/{first.json()['id']}/payment"
+    paying = {"method": "card", "details": {**GOOD_CARD, "number": "4000 0000 0000 3220"}}
+    pay_key = {"Idempotency-Key": "pay-atomic"}
+    challenged = world.client.post(url, headers=world.headers(**pay_key), json=paying)
+    assert challenged.status_code == 202, challenged.text
+    replay = world.client.post(url, headers=world.headers(**pay_key), json=paying)
+    assert replay.content == challenged.content
+    go_on = {"Idempotency-Key": "continue-atomic"}
+    done = world.client.post(
+        f"{url}/continue", headers=world.headers(**go_on), json={"response": {"result": "pass"}}
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "confirmed"
+    replayed = world.client.post(
+        f"{url}/continue", headers=world.headers(**go_on), json={"response": {"result": "pass"}}
+    )
+    assert replayed.content == done.content
+    assert replayed.headers["Idempotent-Replayed"] == "true"
 
 
 def test_bitcoin_confirms_on_a_signed_callback_once(world: World) -> None:
