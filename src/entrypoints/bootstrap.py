@@ -228,7 +228,9 @@ def build_identity(
     announce_ephemeral_secret: bool = False,
 ) -> IdentityParts:
     """The database and the identity services (nothing connects until first used)."""
-    database = SqlUnitOfWorkFactory(create_engine(settings.database_url))
+    database = SqlUnitOfWorkFactory(
+        create_engine(settings.database_url, pool_size=settings.database_pool_size)
+    )
     policy = IdentityPolicy(
         access_token_ttl_s=settings.access_token_ttl_s,
         refresh_token_ttl_s=settings.refresh_token_ttl_s,

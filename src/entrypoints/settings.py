@@ -35,6 +35,14 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the database: SQLite (aiosqlite) by default, "
         "postgresql+asyncpg://... in production.",
     )
+    database_pool_size: int = Field(
+        20,
+        ge=1,
+        le=1000,
+        description="PostgreSQL connections each API or worker process keeps open (up to 10 "
+        "more on demand, closed when handed back). Enough for the requests one process has in "
+        "flight: connections opened and closed under load cost both sides CPU.",
+    )
     jwt_secret: SecretStr | None = Field(
         None,
         description="HMAC key (at least 32 bytes) that signs access tokens. Required by "

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence import engine as engines
 from adapters.persistence.engine import create_engine
+from entrypoints.settings import Settings
 
 POSTGRES_URL = os.environ.get("FUNFLIGHTS_TEST_DATABASE_URL")
-pytestmark = pytest.mark.skipif(
+needs_postgres = pytest.mark.skipif(
     POSTGRES_URL is None, reason="FUNFLIGHTS_TEST_DATABASE_URL is not set"
 )
 
@@ -23,6 +24,7 @@ async def _backend(engine: AsyncEngine) -> int:
         return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 
 
+@needs_postgres
 async def test_a_connection_dropped_while_idle_is_replaced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -44,6 +46,7 @@ async def test_a_connection_dropped_while_idle_is_replaced(
         await admin.dispose()
 
 
+@needs_postgres
 async def test_without_the_idle_check_the_dropped_connection_fails_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -63,3 +66,12 @@ async def test_without_the_idle_check_the_dropped_connection_fails_once(
     finally:
         await engine.dispose()
         await admin.dispose()
+
+
+def test_the_pool_keeps_as_many_connections_as_configured() -> None:
+    # No connection is made to build an engine: this runs without a server.
+    url = "postgresql+asyncpg://nobody@127.0.0.1:1/none"
+    assert create_engine(url).sync_engine.pool.size() == 5  # type: ignore[attr-defined]
+    sized = create_engine(url, pool_size=20)
+    assert sized.sync_engine.pool.size() == 20  # type: ignore[attr-defined]
+    assert Settings().database_pool_size == 20

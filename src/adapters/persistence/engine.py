@@ -11,8 +11,11 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
-def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
-    """An engine for ``url``; ``schema`` (PostgreSQL only) becomes the search path."""
+def create_engine(
+    url: str, *, schema: str | None = None, pool_size: int | None = None
+) -> AsyncEngine:
+    """An engine for ``url``; ``schema`` (PostgreSQL only) becomes the search path;
+    ``pool_size``: PostgreSQL connections kept open (SQLAlchemy's 5 unless given)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
@@ -21,7 +24,8 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         connect_args["server_settings"] = {"search_path": schema}
     # hide_parameters: a database error's message (and a logged traceback) must not carry
     # emails, hashes or token digests.
-    engine = create_async_engine(url, connect_args=connect_args, hide_parameters=True)
+    sizing: dict[str, Any] = {} if pool_size is None else {"pool_size": pool_size}
+    engine = create_async_engine(url, connect_args=connect_args, hide_parameters=True, **sizing)
     _ping_when_idle(engine)
     return engine
 
