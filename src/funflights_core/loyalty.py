@@ -53,6 +53,9 @@ DEFAULT_TIERS = (
 )
 """A programme's tiers unless its tenant sets others: spend in USD over 12 months."""
 
+ROLLING_WINDOW = timedelta(days=365)
+"""Tiers are reached by the spend of this long before now."""
+
 TIER_CURRENCY = "USD"
 """Tiers are reached by spend in US dollars, so merged programmes compare."""
 
@@ -114,16 +117,24 @@ class LoyaltyAccount:
         return sum(entry.points for entry in self.entries)
 
     def rolling_spend(self, policy: TierPolicy, now: datetime) -> Decimal:
-        """Spend of the last 12 months that earned points and was not reversed."""
-        since = now - timedelta(days=365)
+        """Spend of the last 12 months that earned points and was not reversed (the part of
+        travellers who cancelled counts only against a booking earned in those months)."""
+        since = now - ROLLING_WINDOW
         reversed_bookings = {
             e.booking_id for e in self.entries if e.kind is EntryKind.REVERSAL and e.spend is None
         }
+        earned = {
+            e.booking_id
+            for e in self.entries
+            if e.kind is EntryKind.EARN and e.spend is not None and e.at >= since
+        }
         total = Decimal(0)
         for entry in self.entries:
-            if entry.spend is None or entry.at < since or entry.kind is EntryKind.REDEEM:
+            if entry.spend is None or entry.kind is EntryKind.REDEEM:
                 continue
-            if entry.booking_id in reversed_bookings:
+            if entry.booking_id in reversed_bookings or entry.booking_id not in earned:
+                continue
+            if entry.kind is EntryKind.EARN and entry.at < since:
                 continue
             if entry.spend.currency.code != policy.currency:
                 raise InvalidInput("spend", f"tiers are computed in {policy.currency}")

@@ -12,6 +12,7 @@ from funflights_core.errors import InvalidInput, NotFound
 from funflights_core.exchange import CurrencyExchange
 from funflights_core.ids import IdGenerator
 from funflights_core.loyalty import (
+    ROLLING_WINDOW,
     TIER_CURRENCY,
     LedgerEntry,
     LoyaltyAccount,
@@ -92,7 +93,11 @@ class LoyaltyService:
         spend_usd = spend
         if spend.currency.code != TIER_CURRENCY:
             spend_usd = (await self._exchange.convert(spend, TIER_CURRENCY)).converted.rounded()
-        account = await self._locked(uow, customer_id)
+        # Earning needs only the tier, which the last 12 months of spend decide: a long
+        # history is not read on every confirmation.
+        await uow.loyalty.lock(customer_id)
+        since = self._clock.now() - ROLLING_WINDOW
+        account = LoyaltyAccount(tuple(await uow.loyalty.entries(customer_id, since=since)))
         earned = account.earn(
             self._ids.new_id(),
             spend_usd,

@@ -280,8 +280,10 @@ class LoyaltyRepository(Protocol):
         """Serialise changes to this customer's ledger until the unit of work ends."""
         ...
 
-    async def entries(self, customer_id: str) -> Sequence[LedgerEntry]:
-        """The customer's entries, oldest first."""
+    async def entries(
+        self, customer_id: str, *, since: datetime | None = None
+    ) -> Sequence[LedgerEntry]:
+        """The customer's entries, oldest first (``since``: only those at or after it)."""
         ...
 
     async def append(self, customer_id: str, entry: LedgerEntry) -> None:

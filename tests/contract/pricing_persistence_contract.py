@@ -541,6 +541,12 @@ class PricingPersistenceContract(abc.ABC):
             assert list(await uow.loyalty.entries("c1")) == [in_yen, earned, redeemed, reversed_]
             assert len(await uow.loyalty.entries("c2")) == 1
             assert list(await uow.loyalty.entries("c3")) == []
+            since = NOW + timedelta(hours=1)  # at or after: the entry at that moment is in
+            assert list(await uow.loyalty.entries("c1", since=since)) == [
+                earned,
+                redeemed,
+                reversed_,
+            ]
 
     async def test_same_moment_entries_keep_their_order(self, database: UnitOfWorkFactory) -> None:
         entries = [an_entry(points=n) for n in range(6)]

@@ -537,12 +537,15 @@ class InMemoryLoyaltyRepository:
     async def lock(self, customer_id: str) -> None:
         """Nothing to do: a fake's unit of work never waits for another."""
 
-    async def entries(self, customer_id: str) -> Sequence[LedgerEntry]:
-        """The customer's entries, oldest first."""
+    async def entries(
+        self, customer_id: str, *, since: datetime | None = None
+    ) -> Sequence[LedgerEntry]:
+        """The customer's entries, oldest first (``since``: only those at or after it)."""
         mine = [
             entry
             for tenant, customer, entry in self._tables.ledger.values()
             if (tenant, customer) == (self._tenant_id, customer_id)
+            and (since is None or entry.at >= since)
         ]
         # sorted() is stable and dicts keep insertion order: same-moment entries stay in order.
         return sorted(mine, key=lambda entry: entry.at)

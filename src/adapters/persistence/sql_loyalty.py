@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select
@@ -28,6 +29,7 @@ _ENTRIES_OF = (
     )
     .order_by(_ENTRIES.c.at, _ENTRIES.c.seq)
 )
+_ENTRIES_SINCE = _ENTRIES_OF.where(_ENTRIES.c.at >= bindparam("w_since"))
 
 
 def _create_or_lock(dialect: str) -> Executable:
@@ -76,11 +78,15 @@ class SqlLoyaltyRepository:
             {"tenant_id": self._tenant_id, "customer_id": customer_id},
         )
 
-    async def entries(self, customer_id: str) -> Sequence[LedgerEntry]:
-        """The customer's entries, oldest first."""
-        rows = await run(
-            self._session, _ENTRIES_OF, {"w_tenant": self._tenant_id, "w_customer": customer_id}
-        )
+    async def entries(
+        self, customer_id: str, *, since: datetime | None = None
+    ) -> Sequence[LedgerEntry]:
+        """The customer's entries, oldest first (``since``: only those at or after it)."""
+        which = {"w_tenant": self._tenant_id, "w_customer": customer_id}
+        if since is None:
+            rows = await run(self._session, _ENTRIES_OF, which)
+        else:
+            rows = await run(self._session, _ENTRIES_SINCE, which | {"w_since": since})
         return [_entry(row, self._currencies) for row in rows]
 
     async def append(self, customer_id: str, entry: LedgerEntry) -> None:

@@ -94,6 +94,16 @@ def test_a_part_of_a_booking_reversed_then_the_rest() -> None:
         account.reverse_part("x5", booking_id="b1", share=Decimal(1), at=NOW)
 
 
+def test_a_part_reversed_counts_only_against_spend_still_in_the_window() -> None:
+    long_ago = NOW - timedelta(days=400)
+    account = LoyaltyAccount().earn("e0", eur("900"), POLICY, booking_id="b0", at=long_ago)
+    account = account.earn("e1", eur("300"), POLICY, booking_id="b1", at=NOW)
+    account = account.reverse_part("x0", booking_id="b0", share=Decimal("0.5"), at=NOW)
+
+    # b0's spend left the window long ago: taking half of it back changes nothing now.
+    assert account.rolling_spend(POLICY, NOW) == Decimal(300)
+
+
 @given(st.lists(st.integers(1, 5), min_size=1, max_size=6))
 def test_passengers_leaving_one_by_one_undo_exactly_the_booking(weights: list[int]) -> None:
     account = LoyaltyAccount().earn("e0", eur("2000"), POLICY, booking_id="b0", at=NOW)
