@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck imports unit bench bench-search clean
+.PHONY: run test lint typecheck imports unit bench bench-search bench-booking clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +46,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/pricing_bench.py
 	$(BIN)/python bench/margin_change_bench.py
 	$(BIN)/python bench/booking_bench.py
+	$(BIN)/python bench/booking_bench.py --offers-ahead 120 --no-bare
 	$(BIN)/python bench/search_bench.py --load
+
+## make bench-booking: the booking benchmark only (with the offer in each booking, then without)
+bench-booking: $(STAMP)
+	$(BIN)/python bench/booking_bench.py
+	$(BIN)/python bench/booking_bench.py --offers-ahead 120 --no-bare
 
 ## make bench-search: the search benchmark only, reusing the loaded PostgreSQL database
 bench-search: $(STAMP)
