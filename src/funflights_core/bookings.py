@@ -359,6 +359,8 @@ class BookingService:
             )
         trips = []
         for booking in found:
+            if not _mine(buyer, booking):
+                continue  # a customer's id never names a reseller's key, nor the other way
             if booking.hold_lapsed(now):
                 booking = await self.expire(buyer.tenant.id, booking.id) or booking
             trips.append(booking)
@@ -806,7 +808,10 @@ class BookingService:
             elif leaving - current.cancelled and not current.reseller:
                 # The points of those who leave go (earned) or come back (redeemed).
                 share = current.share_of(leaving - current.cancelled)
-                await self._loyalty.reverse_part_in(uow, current.customer_id, current.id, share)
+                if share >= 1:  # they held the whole price (free fares, their bags)
+                    await self._loyalty.reverse_in(uow, current.customer_id, current.id)
+                elif share > 0:
+                    await self._loyalty.reverse_part_in(uow, current.customer_id, current.id, share)
             await self._replace(uow, current, after, actor)
             await self._event(uow, EventKind.BOOKING_CANCELLED, after)
             if refunds != current.refunds:

@@ -18,6 +18,9 @@ class EntryKind(enum.StrEnum):
     EARN = "earn"
     REDEEM = "redeem"
     REVERSAL = "reversal"
+    """A cancelled booking undone whole (what is left of it)."""
+    PART_REVERSAL = "part_reversal"
+    """The part of a booking whose travellers cancelled, undone (with its spend)."""
 
 
 @attrs.frozen
@@ -120,9 +123,7 @@ class LoyaltyAccount:
         """Spend of the last 12 months that earned points and was not reversed (the part of
         travellers who cancelled counts only against a booking earned in those months)."""
         since = now - ROLLING_WINDOW
-        reversed_bookings = {
-            e.booking_id for e in self.entries if e.kind is EntryKind.REVERSAL and e.spend is None
-        }
+        reversed_bookings = {e.booking_id for e in self.entries if e.kind is EntryKind.REVERSAL}
         earned = {
             e.booking_id
             for e in self.entries
@@ -173,15 +174,12 @@ class LoyaltyAccount:
         Points earned by the booking are clawed back even if they were spent since: the
         balance may then go below zero, and later earnings pay it back.
         """
-        if any(
-            e.kind is EntryKind.REVERSAL and e.booking_id == booking_id and e.spend is None
-            for e in self.entries
-        ):
-            return self  # refunds may be reported twice: reversing once is enough
-        # What is left after any parts reversed before (passengers cancelled earlier).
-        moved = sum(e.points for e in self.entries if e.booking_id == booking_id)
-        if moved == 0:
-            return self
+        mine = [e for e in self.entries if e.booking_id == booking_id]
+        if not mine or any(e.kind is EntryKind.REVERSAL for e in mine):
+            return self  # nothing booked, or refunds reported twice: reversing once is enough
+        # What is left after any parts reversed before (passengers cancelled earlier). Even
+        # 0 points left are written: the entry takes the booking out of the tier's spend.
+        moved = sum(e.points for e in mine)
         entry = LedgerEntry(entry_id, EntryKind.REVERSAL, -moved, at, booking_id)
         return attrs.evolve(self, entries=(*self.entries, entry))
 
@@ -193,9 +191,9 @@ class LoyaltyAccount:
         if not Decimal(0) < share < Decimal(1):
             raise InvalidInput("share", "a part is more than 0 and less than 1")
         mine = [e for e in self.entries if e.booking_id == booking_id]
-        if any(e.kind is EntryKind.REVERSAL and e.spend is None for e in mine):
+        if any(e.kind is EntryKind.REVERSAL for e in mine):
             return self  # reversed whole already
-        original = sum(e.points for e in mine if e.kind is not EntryKind.REVERSAL)
+        original = sum(e.points for e in mine if e.kind in (EntryKind.EARN, EntryKind.REDEEM))
         moved = int((original * share).to_integral_value(ROUND_HALF_EVEN))
         earned = [e.spend for e in mine if e.kind is EntryKind.EARN and e.spend is not None]
         spend = None
@@ -203,7 +201,7 @@ class LoyaltyAccount:
             spend = (sum(earned[1:], earned[0]) * -share).rounded()
         if moved == 0 and (spend is None or spend.amount == 0):
             return self
-        entry = LedgerEntry(entry_id, EntryKind.REVERSAL, -moved, at, booking_id, spend)
+        entry = LedgerEntry(entry_id, EntryKind.PART_REVERSAL, -moved, at, booking_id, spend)
         return attrs.evolve(self, entries=(*self.entries, entry))
 
 

@@ -67,7 +67,11 @@ class RefundPolicy:
     tiers: tuple[RefundTier, ...] = attrs.field(converter=_longest_notice_first)
 
     def __attrs_post_init__(self) -> None:
-        for cabin in {tier.cabin for tier in self.tiers}:
+        cabins = {tier.cabin for tier in self.tiers}
+        if cabins and None not in cabins:
+            # Else every other fare would quietly get nothing back.
+            raise InvalidInput("tiers", "give rules for every fare too (without a cabin)")
+        for cabin in cabins:
             group = [tier for tier in self.tiers if tier.cabin is cabin]
             fare = "" if cabin is None else f" of {cabin} fares"
             notices = [tier.notice for tier in group]

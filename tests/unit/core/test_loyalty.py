@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from adapters.money.fixed_currencies import FixedCurrencies
 from funflights_core.errors import InvalidInput
 from funflights_core.loyalty import (
+    EntryKind,
     LoyaltyAccount,
     Tier,
     TierPolicy,
@@ -92,6 +93,20 @@ def test_a_part_of_a_booking_reversed_then_the_rest() -> None:
     assert whole.reverse_part("x4", booking_id="b1", share=Decimal("0.5"), at=NOW) == whole
     with pytest.raises(InvalidInput, match="more than 0 and less than 1"):
         account.reverse_part("x5", booking_id="b1", share=Decimal(1), at=NOW)
+
+
+def test_a_booking_cancelled_in_parts_leaves_the_tier_even_when_no_points_are_left() -> None:
+    # Earned 600, redeemed 600 on the same booking: once everyone cancelled, 0 points are
+    # left to move, and still the booking's spend must stop counting towards the tier.
+    account = LoyaltyAccount().earn("e0", eur("600"), POLICY, booking_id="b0", at=NOW)
+    account = account.redeem("r0", 600, booking_id="b0", at=NOW)
+    half = account.reverse_part("x0", booking_id="b0", share=Decimal("0.5"), at=NOW)
+    whole = half.reverse("x1", booking_id="b0", at=NOW)
+
+    assert [e.kind for e in whole.entries[-2:]] == [EntryKind.PART_REVERSAL, EntryKind.REVERSAL]
+    assert whole.balance == 0
+    assert whole.rolling_spend(POLICY, NOW) == 0
+    assert LoyaltyAccount().reverse("x2", booking_id="never", at=NOW) == LoyaltyAccount()
 
 
 def test_a_part_reversed_counts_only_against_spend_still_in_the_window() -> None:

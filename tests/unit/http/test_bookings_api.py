@@ -643,7 +643,7 @@ def test_points_leave_with_each_passenger_who_cancels(world: World) -> None:
     assert balance() == before
     entries = world.client.get("/api/v1/loyalty/me", headers=world.headers())
     kinds = [e["kind"] for e in entries.json()["entries"] if e["booking_id"] == booking["id"]]
-    assert sorted(kinds) == ["earn", "redeem", "reversal", "reversal"]
+    assert sorted(kinds) == ["earn", "part_reversal", "redeem", "reversal"]
 
 
 def test_a_quote_is_for_the_booking_as_it_stood(world: World) -> None:
