@@ -38,6 +38,7 @@ from funflights_core.coupons import CouponService
 from funflights_core.errors import (
     AuthenticationFailed,
     Conflict,
+    FunFlightsError,
     Gone,
     InvalidInput,
     NotFound,
@@ -484,7 +485,16 @@ class BookingService:
             recorded, provider_ref=result.provider_ref, state=PaymentState.CAPTURED, action=None
         )
         try:
-            return await self._confirm(booking, captured, actor, tenant, receipt)
+            try:
+                return await self._confirm(booking, captured, actor, tenant, receipt)
+            except FunFlightsError:
+                raise
+            except Exception:
+                # Not a rule but the database (a connection dropped by a failover, say):
+                # once more before giving the money back. Safe: the confirmation is at a
+                # version, and one already made by this payment is found and returned.
+                _log.warning("confirming booking %s failed once; trying again", booking.id)
+                return await self._confirm(booking, captured, actor, tenant, receipt)
         except Gone:
             raise
         except BaseException:
@@ -525,7 +535,12 @@ class BookingService:
                     and recorded.provider_ref == payment.provider_ref
                     and recorded.state is PaymentState.CAPTURED
                 ):
-                    return current  # confirmed already by this very payment (a repeat or a race)
+                    # Confirmed already by this very payment (a repeat, a race, a retry
+                    # after a commit whose answer was lost): answered as it stands.
+                    if receipt is not None:
+                        await receipt(uow, current)
+                        await uow.commit()
+                    return current
                 if current is None or current.status not in HOLDING:
                     # Released, cancelled, or confirmed by another payment meanwhile: this one
                     # has nothing to pay for.

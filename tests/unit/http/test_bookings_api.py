@@ -476,6 +476,35 @@ def test_a_keyed_hold_and_payment_keep_their_answer_with_the_booking(
     assert replayed.headers["Idempotent-Replayed"] == "true"
 
 
+def test_a_confirmation_the_database_fails_once_is_made_again_not_refunded(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loyalty = world.parts.bookings._loyalty
+    earn = loyalty.earn_in
+    failures = {"left": 1}
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ConnectionResetError("the database went away")  # not a domain error
+        return await earn(*args, **kwargs)
+
+    monkeypatch.setattr(loyalty, "earn_in", flaky)
+    booking = world.held()
+    paid = world.pay(booking)
+
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["status"] == "confirmed"
+    assert paid.json()["refunds"] == []
+    failures["left"] = 2  # twice: the payment is given back and the seats stay held
+    other = world.held()
+    failed = world.pay(other)
+    assert failed.status_code == 500
+    after = world.client.get(f"/api/v1/bookings/{other['id']}", headers=world.headers())
+    assert after.json()["status"] == "held"
+    assert after.json()["history"][-1]["reason"] == "the payment could not be recorded"
+
+
 def test_bitcoin_confirms_on_a_signed_callback_once(world: World) -> None:
     booking = world.held()
     started = world.pay(booking, method="bitcoin")
