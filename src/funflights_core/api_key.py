@@ -37,6 +37,14 @@ class ApiKey:
     daily_quota: int
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    account: str | None = None
+    """The reseller account the key acts for, when it replaced another key; None: its own."""
+
+    @property
+    def owner(self) -> str:
+        """Whom the key's bookings belong to: its account, which replacement keys share, so
+        bookings outlive a key that expired, leaked or was revoked."""
+        return self.account or self.id
 
     def usable_at(self, moment: datetime) -> bool:
         """Neither revoked nor expired."""

@@ -91,8 +91,10 @@ class ApiKeyService:
         expires_at: datetime | None = None,
         rate_limit_per_minute: int = 60,
         daily_quota: int = 10_000,
+        replaces: str | None = None,
     ) -> NewKey:
-        """A new key in the caller's tenant."""
+        """A new key in the caller's tenant; ``replaces``: the id of a key (of this tenant,
+        even revoked or expired) whose reseller account, and so its bookings, it takes over."""
         label = name.strip()
         if not 1 <= len(label) <= 200:
             raise InvalidInput("name", "use 1-200 characters")
@@ -103,6 +105,13 @@ class ApiKeyService:
             raise InvalidInput("rate_limit_per_minute", "must be between 1 and 1000000")
         if not 1 <= daily_quota <= 100_000_000:
             raise InvalidInput("daily_quota", "must be between 1 and 100000000")
+        account = None
+        if replaces is not None:
+            async with self._database.for_tenant(caller.tenant_id, one_statement=True) as uow:
+                replaced = await uow.api_keys.get(replaces)
+            if replaced is None:
+                raise InvalidInput("replaces", f"there is no key {replaces} in this tenant")
+            account = replaced.owner
         secret, prefix = new_key_secret()
         key = ApiKey(
             id=self._ids.new_id(),
@@ -115,6 +124,7 @@ class ApiKeyService:
             rate_limit_per_minute=rate_limit_per_minute,
             daily_quota=daily_quota,
             expires_at=expires_at,
+            account=account,
         )
         async with self._database.for_tenant(caller.tenant_id) as uow:
             await uow.api_keys.add(key)

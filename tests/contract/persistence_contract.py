@@ -338,7 +338,7 @@ class PersistenceContract(abc.ABC):
 
     async def test_api_keys_round_trip_and_revoke(self, database: UnitOfWorkFactory) -> None:
         older = self.a_key(created_at=NOW - timedelta(days=1))
-        newer = self.a_key(expires_at=None)
+        newer = self.a_key(expires_at=None, account=older.id)  # it replaced the older
         async with database.for_tenant("default") as uow:
             await uow.api_keys.add(older)
             await uow.api_keys.add(newer)

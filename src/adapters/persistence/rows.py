@@ -147,6 +147,7 @@ class ApiKeyRow(Base):
     daily_quota: Mapped[int] = mapped_column()
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    account: Mapped[str | None] = mapped_column(String(36))
 
 
 class MarginRuleRow(Base):

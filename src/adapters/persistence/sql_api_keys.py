@@ -23,6 +23,7 @@ _FIELDS = (
     "daily_quota",
     "expires_at",
     "revoked_at",
+    "account",
 )
 
 

@@ -58,7 +58,7 @@ class ApiContext:
         caller = self.caller
         if caller.api_key is not None:
             return Buyer(
-                caller.tenant, caller.api_key.id, address=self.client_address, reseller=True
+                caller.tenant, caller.api_key.owner, address=self.client_address, reseller=True
             )
         if caller.claims is None:
             return Buyer(caller.tenant, address=self.client_address)

@@ -45,6 +45,7 @@ class ApiKeysController(Controller):
             expires_at=data.expires_at,
             rate_limit_per_minute=data.rate_limit_per_minute,
             daily_quota=data.daily_quota,
+            replaces=data.replaces,
         )
         return NewApiKeyOut(issued.secret, ApiKeyOut.of(issued.key, KeyUsage(0, 0)))
 

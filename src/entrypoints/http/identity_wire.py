@@ -295,6 +295,9 @@ class ApiKeyIn(msgspec.Struct, forbid_unknown_fields=True):
     expires_at: datetime | None = None
     rate_limit_per_minute: int = 60
     daily_quota: int = 10_000
+    replaces: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    """A key (even revoked or expired) whose reseller account, and bookings, this one takes
+    over."""
 
 
 class ApiKeyOut(msgspec.Struct, frozen=True):
@@ -311,6 +314,8 @@ class ApiKeyOut(msgspec.Struct, frozen=True):
     daily_quota: int
     requests_this_minute: int
     requests_today: int
+    account: str = ""
+    """The reseller account the key acts for (its bookings are the account's)."""
 
     @classmethod
     def of(cls, key: ApiKey, usage: KeyUsage) -> ApiKeyOut:
@@ -327,6 +332,7 @@ class ApiKeyOut(msgspec.Struct, frozen=True):
             daily_quota=key.daily_quota,
             requests_this_minute=usage.this_minute,
             requests_today=usage.today,
+            account=key.owner,
         )
 
 

@@ -33,9 +33,9 @@ def test_upgrade_creates_the_database_and_is_idempotent(env: dict[str, str]) -> 
     again = run(env, "db", "upgrade")
 
     assert first.exit_code == 0, first.output
-    assert "migrated from empty to 0005" in first.output
-    assert "is up to date (revision 0005)" in again.output
-    assert "revision 0005, up to date" in run(env, "db", "status").output
+    assert "migrated from empty to 0006" in first.output
+    assert "is up to date (revision 0006)" in again.output
+    assert "revision 0006, up to date" in run(env, "db", "status").output
 
 
 def test_an_unreachable_database_is_a_clear_error(env: dict[str, str]) -> None:

@@ -174,3 +174,19 @@ def test_bad_key_requests_name_the_field_and_store_nothing(
     assert response.status_code == 422
     assert response.json()["invalid-params"][0]["name"] == field
     assert client.get("/api/v1/api-keys", headers=admin(client)).json() == []
+
+
+def test_a_replacement_key_takes_over_the_account_of_the_key_it_replaces(client: Client) -> None:
+    first = issue(client, scopes=["book"]).json()["api_key"]
+    assert first["account"] == first["id"]
+    client.delete(f"/api/v1/api-keys/{first['id']}", headers=admin(client))
+
+    second = issue(client, scopes=["book"], replaces=first["id"])
+    third = issue(client, scopes=["book"], replaces=second.json()["api_key"]["id"])
+    unknown = issue(client, scopes=["book"], replaces="no-such-key")
+
+    assert second.status_code == 201, second.text
+    assert second.json()["api_key"]["account"] == first["id"]
+    assert third.json()["api_key"]["account"] == first["id"]  # down the chain
+    assert unknown.status_code == 422
+    assert unknown.json()["invalid-params"][0]["name"] == "replaces"

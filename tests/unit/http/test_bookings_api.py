@@ -1000,6 +1000,19 @@ def test_a_reseller_books_pays_and_cancels_with_its_api_key(world: World) -> Non
     )
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "refunded"
+    # The key leaks: revoked, and its replacement takes over the reseller's bookings.
+    world.call(world.api_keys.revoke, admin, issued.key.id)
+    assert world.client.get("/api/v1/bookings", headers=key).status_code == 401
+    replacement = world.call(
+        lambda: world.api_keys.issue(
+            admin, name="Agency X", scopes=["book", "read-bookings"], replaces=issued.key.id
+        )
+    )
+    new_key = {"X-API-Key": replacement.secret}
+    kept = world.client.get(f"/api/v1/bookings/{booking['id']}", headers=new_key)
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["status"] == "refunded"
+    assert replacement.key.owner == issued.key.id
     search_only = world.call(
         lambda: world.api_keys.issue(admin, name="Agency Y", scopes=["search"])
     )
