@@ -220,8 +220,8 @@ class BookingService:
                 await self._coupons.redeem_in(uow, code, draft.customer_id, draft.id)
             if draft.price.points:
                 await self._loyalty.redeem_in(uow, draft.customer_id, draft.price.points, draft.id)
-            await uow.bookings.add(draft)
-            await self._audit(uow, None, draft, draft.lifecycle.changes[-1].actor)
+            actor = draft.lifecycle.changes[-1].actor
+            await uow.bookings.add(draft, self._audited(None, draft, actor))
             if few:
                 await uow.seats.seats_changed()
             if receipt is not None:
@@ -522,9 +522,10 @@ class BookingService:
                 # Most often nothing moved since the payment started: confirm the booking as
                 # it was left, at its version (the UPDATE locks it), and read it only if not.
                 confirmed = self._confirmed(booking, payment, actor, now)
-                if await uow.bookings.replace(attrs.evolve(confirmed, version=booking.version)):
+                audit = self._audited(booking, confirmed, actor)
+                stored = attrs.evolve(confirmed, version=booking.version)
+                if await uow.bookings.replace(stored, audit):
                     current = booking
-                    await self._audit(uow, current, confirmed, actor)
             if current is None:
                 current = await uow.bookings.get(booking.id, for_update=True)
                 recorded = None if current is None else current.payment
@@ -1159,27 +1160,24 @@ class BookingService:
     async def _replace(
         self, uow: TenantUnitOfWork, before: Booking, after: Booking, actor: str
     ) -> None:
-        if not await uow.bookings.replace(attrs.evolve(after, version=before.version)):
+        # Every status move is audited, in the same write as the booking where it can be.
+        audit = self._audited(before, after, actor) if after.status is not before.status else None
+        if not await uow.bookings.replace(attrs.evolve(after, version=before.version), audit):
             raise Conflict(f"booking {before.id} changed meanwhile; read it again")
-        if after.status is not before.status:
-            await self._audit(uow, before, after, actor)
 
-    async def _audit(
-        self, uow: TenantUnitOfWork, before: Booking | None, after: Booking, actor: str
-    ) -> None:
+    def _audited(self, before: Booking | None, after: Booking, actor: str) -> AuditEntry:
+        """The audit record of a booking's latest status move."""
         change = after.lifecycle.changes[-1]
-        await uow.audit.add(
-            AuditEntry(
-                id=self._ids.new_id(),
-                tenant_id=after.tenant_id,
-                subject=SUBJECT,
-                subject_id=after.id,
-                action="create" if before is None else "update",
-                actor=actor,
-                at=change.at,
-                before=None if before is None else audit_state(_summary(before)),
-                after=audit_state({**_summary(after), "reason": change.reason}),
-            )
+        return AuditEntry(
+            id=self._ids.new_id(),
+            tenant_id=after.tenant_id,
+            subject=SUBJECT,
+            subject_id=after.id,
+            action="create" if before is None else "update",
+            actor=actor,
+            at=change.at,
+            before=None if before is None else audit_state(_summary(before)),
+            after=audit_state({**_summary(after), "reason": change.reason}),
         )
 
     async def _event(self, uow: TenantUnitOfWork, kind: EventKind, booking: Booking) -> None:

@@ -314,8 +314,9 @@ class OfferRepository(Protocol):
 class BookingRepository(Protocol):
     """The bookings of one tenant."""
 
-    async def add(self, booking: Booking) -> None:
-        """Store a new booking; ``Conflict`` if its record locator is taken."""
+    async def add(self, booking: Booking, audit: AuditEntry | None = None) -> None:
+        """Store a new booking, with ``audit`` (its record in the audit log) when given, in
+        one write where the store can; ``Conflict`` if its record locator is taken."""
         ...
 
     async def get(self, booking_id: str, *, for_update: bool = False) -> Booking | None:
@@ -326,9 +327,10 @@ class BookingRepository(Protocol):
         """The booking with this record locator, in this tenant."""
         ...
 
-    async def replace(self, booking: Booking) -> bool:
-        """Store a changed booking read at ``booking.version`` (the store counts one more);
-        False, changing nothing, when another change was stored since it was read."""
+    async def replace(self, booking: Booking, audit: AuditEntry | None = None) -> bool:
+        """Store a changed booking read at ``booking.version`` (the store counts one more),
+        with ``audit`` when given (kept only if the booking is); False, changing nothing,
+        when another change was stored since it was read."""
         ...
 
     async def for_customer(

@@ -19,6 +19,7 @@ from adapters.persistence.in_memory import InMemoryDatabase, default_tenant
 from adapters.persistence.migrate import upgrade
 from adapters.persistence.sql_flights import SqlFlights
 from adapters.persistence.sql_unit_of_work import SqlUnitOfWorkFactory
+from funflights_core.audit import AuditEntry
 from funflights_core.booking import (
     BagChoice,
     Booking,
@@ -151,6 +152,29 @@ class BookingsPersistenceContract:
         async with database.for_tenant("default") as uow:
             stored = await uow.bookings.get("b-1")
         assert stored == attrs.evolve(paid, version=1)
+
+    async def test_a_booking_and_its_audit_record_are_written_together(
+        self, database: UnitOfWorkFactory
+    ) -> None:
+        def record(n: int, action: str) -> AuditEntry:
+            return AuditEntry(
+                f"a-{n}", "default", "booking", "b-1", action, "customer:u-1", NOW, None, "{}"
+            )
+
+        paid = a_paid_booking()
+        async with database.for_tenant("default") as uow:
+            await uow.bookings.add(a_booking(), record(1, "create"))
+            assert await uow.bookings.replace(paid, record(2, "update"))
+            assert not await uow.bookings.replace(paid, record(3, "update"))  # stale: no record
+            await uow.commit()
+        async with database.for_tenant("default") as uow:
+            kept = [e.id for e in await uow.audit.for_subject("booking", "b-1")]
+            with pytest.raises(ValueError, match="tenant"):
+                await uow.bookings.add(
+                    attrs.evolve(a_booking(), id="b-9"),
+                    attrs.evolve(record(4, "create"), tenant_id="acme"),
+                )
+        assert kept == ["a-1", "a-2"]
 
     async def test_record_locators_are_unique_in_a_tenant(
         self, database: UnitOfWorkFactory

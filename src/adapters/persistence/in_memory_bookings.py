@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from funflights_core.audit import AuditEntry
 from funflights_core.booking import Booking
 from funflights_core.booking_status import HOLDING
 from funflights_core.errors import Conflict
@@ -33,13 +34,22 @@ class InMemoryBookingRepository:
         self._tables = tables
         self._tenant_id = tenant_id
 
-    async def add(self, booking: Booking) -> None:
-        """Store a new booking; ``Conflict`` if it or its record locator exists."""
+    async def add(self, booking: Booking, audit: AuditEntry | None = None) -> None:
+        """Store a new booking (and its audit record); ``Conflict`` if it or its record
+        locator exists."""
         if booking.tenant_id != self._tenant_id:
             raise ValueError("a booking can only be stored in its own tenant")
         if booking.id in self._tables.bookings or self._locator_taken(booking):
             raise Conflict(f"booking {booking.id} or its record locator exists")
         self._tables.bookings[booking.id] = attrs.evolve(booking, version=0)
+        await self._audited(audit)
+
+    async def _audited(self, audit: AuditEntry | None) -> None:
+        if audit is None:
+            return
+        if audit.tenant_id != self._tenant_id or audit.id in self._tables.audit:
+            raise ValueError(f"audit entry {audit.id!r} is another tenant's or exists")
+        self._tables.audit[audit.id] = audit
 
     def _locator_taken(self, booking: Booking) -> bool:
         return booking.record_locator is not None and any(
@@ -62,14 +72,16 @@ class InMemoryBookingRepository:
                 return booking
         return None
 
-    async def replace(self, booking: Booking) -> bool:
-        """Store a changed booking read at ``booking.version``; False if it moved since."""
+    async def replace(self, booking: Booking, audit: AuditEntry | None = None) -> bool:
+        """Store a changed booking read at ``booking.version`` (and its audit record);
+        False if it moved since."""
         stored = await self.get(booking.id)
         if stored is None or stored.version != booking.version:
             return False
         if self._locator_taken(booking):
             raise Conflict("that record locator is taken; try again")
         self._tables.bookings[booking.id] = attrs.evolve(booking, version=booking.version + 1)
+        await self._audited(audit)
         return True
 
     async def for_customer(

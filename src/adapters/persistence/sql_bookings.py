@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.booking_document import booking_of, booking_text
 from adapters.persistence.rows import (
+    AuditRow,
     BookingRow,
     FlightCabinRow,
     IdempotencyKeyRow,
@@ -27,7 +28,8 @@ from adapters.persistence.rows import (
     SeatAssignmentRow,
 )
 from adapters.persistence.sql_margin_rules import changed
-from adapters.persistence.statements import inserted, run
+from adapters.persistence.statements import dialect_of, inserted, run
+from funflights_core.audit import AuditEntry
 from funflights_core.booking import Booking
 from funflights_core.booking_status import HOLDING
 from funflights_core.errors import Conflict
@@ -62,6 +64,54 @@ _REPLACE_BOOKING = (
     )
     .values(version=_BOOKINGS.c.version + 1)
 )
+# With its audit record: on PostgreSQL one statement (a data-modifying WITH) writes both,
+# the record only when the booking was written; elsewhere two statements.
+_AUDIT = cast(Table, AuditRow.__table__)
+_AUDIT_COLUMNS: tuple[str, ...] = (
+    *("id", "tenant_id", "subject", "subject_id"),
+    *("action", "actor", "at", "before", "after"),
+)
+_ADD_AUDIT = insert(_AUDIT)
+_BOOKING_COLUMNS = (
+    "customer_id",
+    "status",
+    "record_locator",
+    "departs_at",
+    "hold_expires_at",
+    "refund_pending",
+    "document",
+)
+
+
+def _with_audit(written: Any) -> Any:
+    """An INSERT of the audit record for each row the ``written`` CTE returns."""
+    record = select(*[bindparam(f"a_{c}", type_=_AUDIT.c[c].type) for c in _AUDIT_COLUMNS])
+    return insert(_AUDIT).from_select(list(_AUDIT_COLUMNS), record.select_from(written))
+
+
+_SET = {c: bindparam(f"v_{c}", type_=_BOOKINGS.c[c].type) for c in _BOOKING_COLUMNS}
+_ADD_BOOKING_AUDITED = _with_audit(
+    insert(_BOOKINGS)
+    .values(
+        id=bindparam("v_id", type_=_BOOKINGS.c.id.type),
+        tenant_id=bindparam("v_tenant_id", type_=_BOOKINGS.c.tenant_id.type),
+        version=0,
+        **_SET,
+    )
+    .returning(_BOOKINGS.c.id)
+    .cte("added")
+).returning(_AUDIT.c.id)
+_REPLACE_BOOKING_AUDITED = _with_audit(
+    update(_BOOKINGS)
+    .where(
+        _BOOKINGS.c.tenant_id == bindparam("w_tenant"),
+        _BOOKINGS.c.id == bindparam("w_id"),
+        _BOOKINGS.c.version == bindparam("w_version"),
+    )
+    .values(version=_BOOKINGS.c.version + 1, **_SET)
+    .returning(_BOOKINGS.c.id)
+    .cte("replaced")
+).returning(_AUDIT.c.id)
 _TAKE_SEATS = (
     update(_CABINS)
     .where(
@@ -80,6 +130,14 @@ _KEY = and_(
 )
 _GET_KEY = select(_KEYS).where(_KEY)
 _ANSWER_KEY = update(_KEYS).where(_KEY)
+
+
+def _audit_values(audit: AuditEntry) -> dict[str, Any]:
+    return {c: getattr(audit, c) for c in _AUDIT_COLUMNS}
+
+
+def _audit_params(audit: AuditEntry) -> dict[str, Any]:
+    return {f"a_{c}": getattr(audit, c) for c in _AUDIT_COLUMNS}
 
 
 def _values(booking: Booking) -> dict[str, Any]:
@@ -104,17 +162,31 @@ class SqlBookingRepository:
         self._tenant_id = tenant_id
         self._currencies = currencies
 
-    async def add(self, booking: Booking) -> None:
-        """Store a new booking; ``Conflict`` if its record locator is taken."""
+    async def add(self, booking: Booking, audit: AuditEntry | None = None) -> None:
+        """Store a new booking (and its audit record); ``Conflict`` if its record locator
+        is taken."""
         if booking.tenant_id != self._tenant_id:
             raise ValueError("a booking can only be stored in its own tenant")
+        if audit is not None and audit.tenant_id != self._tenant_id:
+            raise ValueError("an audit entry can only be added to its own tenant")
         # No savepoint: a refused insert ends the unit of work anyway (a savepoint per write
         # was two more round trips on every hold).
-        values = {"id": booking.id, "tenant_id": booking.tenant_id, "version": 0}
         try:
-            await run(self._session, _ADD_BOOKING, values | _values(booking))
+            if audit is not None and self._postgres:
+                new: dict[str, Any] = {"v_id": booking.id, "v_tenant_id": booking.tenant_id}
+                new |= {f"v_{k}": v for k, v in _values(booking).items()}
+                await run(self._session, _ADD_BOOKING_AUDITED, new | _audit_params(audit))
+                return
+            values: dict[str, Any] = {"id": booking.id, "tenant_id": booking.tenant_id}
+            await run(self._session, _ADD_BOOKING, values | {"version": 0} | _values(booking))
         except IntegrityError:
             raise Conflict(f"booking {booking.id} or its record locator exists") from None
+        if audit is not None:
+            await run(self._session, _ADD_AUDIT, _audit_values(audit))
+
+    @property
+    def _postgres(self) -> bool:
+        return dialect_of(self._session) == "postgresql"
 
     async def get(self, booking_id: str, *, for_update: bool = False) -> Booking | None:
         """The booking with this id, in this tenant (``for_update``: locked until the end)."""
@@ -135,14 +207,31 @@ class SqlBookingRepository:
         ).one_or_none()
         return None if row is None else self._booking(row)
 
-    async def replace(self, booking: Booking) -> bool:
-        """Store a changed booking read at ``booking.version``; False if it moved since."""
-        where = {"w_tenant": self._tenant_id, "w_id": booking.id, "w_version": booking.version}
+    async def replace(self, booking: Booking, audit: AuditEntry | None = None) -> bool:
+        """Store a changed booking read at ``booking.version`` (and its audit record, kept
+        only if the booking is); False if it moved since."""
+        if audit is not None and audit.tenant_id != self._tenant_id:
+            raise ValueError("an audit entry can only be added to its own tenant")
+        where: dict[str, Any] = {
+            "w_tenant": self._tenant_id,
+            "w_id": booking.id,
+            "w_version": booking.version,
+        }
         try:
+            if audit is not None and self._postgres:
+                values = where | {f"v_{k}": v for k, v in _values(booking).items()}
+                written = await run(
+                    self._session, _REPLACE_BOOKING_AUDITED, values | _audit_params(audit)
+                )
+                return written.first() is not None
             result = await run(self._session, _REPLACE_BOOKING, where | _values(booking))
         except IntegrityError:
             raise Conflict("that record locator is taken; try again") from None
-        return changed(result) == 1
+        if changed(result) != 1:
+            return False
+        if audit is not None:
+            await run(self._session, _ADD_AUDIT, _audit_values(audit))
+        return True
 
     async def for_customer(
         self, customer_id: str, *, upcoming: bool, now: datetime, limit: int
