@@ -45,11 +45,11 @@ class InMemoryBookingRepository:
         await self._audited(audit)
 
     async def _audited(self, audit: AuditEntry | None) -> None:
-        if audit is None:
-            return
-        if audit.tenant_id != self._tenant_id or audit.id in self._tables.audit:
-            raise ValueError(f"audit entry {audit.id!r} is another tenant's or exists")
-        self._tables.audit[audit.id] = audit
+        if audit is not None:
+            # Imported here: in_memory imports this module.
+            from adapters.persistence.in_memory import InMemoryAuditLog
+
+            await InMemoryAuditLog(self._tables, self._tenant_id).add(audit)
 
     def _locator_taken(self, booking: Booking) -> bool:
         return booking.record_locator is not None and any(

@@ -12,7 +12,7 @@ from adapters.persistence.rows import AuditRow
 from adapters.persistence.statements import run
 from funflights_core.audit import AuditEntry
 
-_FIELDS = (
+AUDIT_FIELDS = (
     "id",
     "tenant_id",
     "subject",
@@ -29,7 +29,7 @@ _ADD = insert(cast(Table, AuditRow.__table__))
 
 
 def _entry(row: AuditRow) -> AuditEntry:
-    return AuditEntry(**{name: getattr(row, name) for name in _FIELDS})
+    return AuditEntry(**{name: getattr(row, name) for name in AUDIT_FIELDS})
 
 
 class SqlAuditLog:
@@ -43,7 +43,7 @@ class SqlAuditLog:
         """Record a change."""
         if entry.tenant_id != self._tenant_id:
             raise ValueError("an audit entry can only be added to its own tenant")
-        await run(self._session, _ADD, {name: getattr(entry, name) for name in _FIELDS})
+        await run(self._session, _ADD, {name: getattr(entry, name) for name in AUDIT_FIELDS})
 
     async def for_subject(self, subject: str, subject_id: str) -> Sequence[AuditEntry]:
         """The changes to one thing, oldest first."""

@@ -27,6 +27,7 @@ from adapters.persistence.rows import (
     OutboxRow,
     SeatAssignmentRow,
 )
+from adapters.persistence.sql_audit import AUDIT_FIELDS, SqlAuditLog
 from adapters.persistence.sql_margin_rules import changed
 from adapters.persistence.statements import dialect_of, inserted, run
 from funflights_core.audit import AuditEntry
@@ -67,26 +68,16 @@ _REPLACE_BOOKING = (
 # With its audit record: on PostgreSQL one statement (a data-modifying WITH) writes both,
 # the record only when the booking was written; elsewhere two statements.
 _AUDIT = cast(Table, AuditRow.__table__)
-_AUDIT_COLUMNS: tuple[str, ...] = (
-    *("id", "tenant_id", "subject", "subject_id"),
-    *("action", "actor", "at", "before", "after"),
+_BOOKING_COLUMNS = tuple(
+    c.name for c in _BOOKINGS.c if c.name not in ("id", "tenant_id", "version")
 )
-_ADD_AUDIT = insert(_AUDIT)
-_BOOKING_COLUMNS = (
-    "customer_id",
-    "status",
-    "record_locator",
-    "departs_at",
-    "hold_expires_at",
-    "refund_pending",
-    "document",
-)
+"""What ``_values`` writes: every column but the key and the version."""
 
 
 def _with_audit(written: Any) -> Any:
     """An INSERT of the audit record for each row the ``written`` CTE returns."""
-    record = select(*[bindparam(f"a_{c}", type_=_AUDIT.c[c].type) for c in _AUDIT_COLUMNS])
-    return insert(_AUDIT).from_select(list(_AUDIT_COLUMNS), record.select_from(written))
+    record = select(*[bindparam(f"a_{c}", type_=_AUDIT.c[c].type) for c in AUDIT_FIELDS])
+    return insert(_AUDIT).from_select(list(AUDIT_FIELDS), record.select_from(written))
 
 
 _SET = {c: bindparam(f"v_{c}", type_=_BOOKINGS.c[c].type) for c in _BOOKING_COLUMNS}
@@ -132,12 +123,8 @@ _GET_KEY = select(_KEYS).where(_KEY)
 _ANSWER_KEY = update(_KEYS).where(_KEY)
 
 
-def _audit_values(audit: AuditEntry) -> dict[str, Any]:
-    return {c: getattr(audit, c) for c in _AUDIT_COLUMNS}
-
-
 def _audit_params(audit: AuditEntry) -> dict[str, Any]:
-    return {f"a_{c}": getattr(audit, c) for c in _AUDIT_COLUMNS}
+    return {f"a_{c}": getattr(audit, c) for c in AUDIT_FIELDS}
 
 
 def _values(booking: Booking) -> dict[str, Any]:
@@ -182,7 +169,7 @@ class SqlBookingRepository:
         except IntegrityError:
             raise Conflict(f"booking {booking.id} or its record locator exists") from None
         if audit is not None:
-            await run(self._session, _ADD_AUDIT, _audit_values(audit))
+            await SqlAuditLog(self._session, self._tenant_id).add(audit)
 
     @property
     def _postgres(self) -> bool:
@@ -230,7 +217,7 @@ class SqlBookingRepository:
         if changed(result) != 1:
             return False
         if audit is not None:
-            await run(self._session, _ADD_AUDIT, _audit_values(audit))
+            await SqlAuditLog(self._session, self._tenant_id).add(audit)
         return True
 
     async def for_customer(
@@ -287,7 +274,7 @@ class SqlSeatLedger:
             .where(_CABINS.c.flight_id == flight_id, _CABINS.c.cabin_class == cabin.value)
             .values(
                 seats_available=func.min(_CABINS.c.seats_available + count, _CABINS.c.capacity)
-                if self._sqlite
+                if dialect_of(self._session) == "sqlite"
                 else func.least(_CABINS.c.seats_available + count, _CABINS.c.capacity)
             )
             .returning(_CABINS.c.seats_available)
@@ -295,10 +282,6 @@ class SqlSeatLedger:
         )
         left = result.scalar_one_or_none()
         return 0 if left is None else int(left)
-
-    @property
-    def _sqlite(self) -> bool:
-        return self._session.bind is not None and self._session.bind.dialect.name == "sqlite"
 
     async def assign(self, flight_id: str, seat: str, booking_id: str) -> bool:
         """Give a seat number to a booking; False if another booking has it."""

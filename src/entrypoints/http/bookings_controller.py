@@ -44,7 +44,7 @@ def _paid(booking: Booking) -> tuple[int, msgspec.Struct]:
 
 
 class BookingsController(Controller):
-    """The signed-in customer's bookings."""
+    """The signed-in customer's bookings, or a reseller's (by its API key's account)."""
 
     path = "/api/v1/bookings"
     tags = ["bookings"]
