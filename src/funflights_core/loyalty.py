@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
@@ -122,14 +123,19 @@ class LoyaltyAccount:
     def rolling_spend(self, policy: TierPolicy, now: datetime) -> Decimal:
         """Spend of the last 12 months that earned points and was not reversed (the part of
         travellers who cancelled counts only against a booking earned in those months)."""
-        since = now - ROLLING_WINDOW
+        return spend_in(policy, self.counted_spend(now - ROLLING_WINDOW))
+
+    def counted_spend(self, since: datetime) -> dict[str, Decimal]:
+        """The spend that counts towards tiers since ``since``, summed per currency code:
+        earnings since then whose booking was not reversed, less the parts of them whose
+        travellers cancelled (what a store may also sum for itself, see ``spend_in``)."""
         reversed_bookings = {e.booking_id for e in self.entries if e.kind is EntryKind.REVERSAL}
         earned = {
             e.booking_id
             for e in self.entries
             if e.kind is EntryKind.EARN and e.spend is not None and e.at >= since
         }
-        total = Decimal(0)
+        totals: dict[str, Decimal] = {}
         for entry in self.entries:
             if entry.spend is None or entry.kind is EntryKind.REDEEM:
                 continue
@@ -137,10 +143,9 @@ class LoyaltyAccount:
                 continue
             if entry.kind is EntryKind.EARN and entry.at < since:
                 continue
-            if entry.spend.currency.code != policy.currency:
-                raise InvalidInput("spend", f"tiers are computed in {policy.currency}")
-            total += entry.spend.amount
-        return total
+            code = entry.spend.currency.code
+            totals[code] = totals.get(code, Decimal(0)) + entry.spend.amount
+        return totals
 
     def tier(self, policy: TierPolicy, now: datetime) -> Tier:
         """The tier the last 12 months of spend reach."""
@@ -150,11 +155,7 @@ class LoyaltyAccount:
         self, entry_id: str, spend: Money, policy: TierPolicy, *, booking_id: str, at: datetime
     ) -> LoyaltyAccount:
         """Points for a booking's spend at the customer's current tier (whole points)."""
-        if spend.amount < 0:
-            raise InvalidInput("spend", "must not be negative")
-        rate = self.tier(policy, at).points_per_unit
-        points = int((spend.amount * rate).to_integral_value(ROUND_FLOOR))
-        entry = LedgerEntry(entry_id, EntryKind.EARN, points, at, booking_id, spend)
+        entry = earning(entry_id, spend, self.tier(policy, at), booking_id=booking_id, at=at)
         return attrs.evolve(self, entries=(*self.entries, entry))
 
     def redeem(
@@ -203,6 +204,25 @@ class LoyaltyAccount:
             return self
         entry = LedgerEntry(entry_id, EntryKind.PART_REVERSAL, -moved, at, booking_id, spend)
         return attrs.evolve(self, entries=(*self.entries, entry))
+
+
+def spend_in(policy: TierPolicy, counted: Mapping[str, Decimal]) -> Decimal:
+    """The tier spend from ``LoyaltyAccount.counted_spend`` sums; spend in any currency but
+    the policy's is refused (earnings are stored converted, so it means a broken ledger)."""
+    others = sorted(code for code in counted if code != policy.currency)
+    if others:
+        raise InvalidInput("spend", f"tiers are computed in {policy.currency}, not {others[0]}")
+    return counted.get(policy.currency, Decimal(0))
+
+
+def earning(
+    entry_id: str, spend: Money, tier: Tier, *, booking_id: str, at: datetime
+) -> LedgerEntry:
+    """The entry earning a booking's spend at ``tier``'s rate (whole points, rounded down)."""
+    if spend.amount < 0:
+        raise InvalidInput("spend", "must not be negative")
+    points = int((spend.amount * tier.points_per_unit).to_integral_value(ROUND_FLOOR))
+    return LedgerEntry(entry_id, EntryKind.EARN, points, at, booking_id, spend)
 
 
 def points_to_usd(points: int, point_value_usd: Decimal) -> Decimal:

@@ -17,7 +17,9 @@ from funflights_core.loyalty import (
     LedgerEntry,
     LoyaltyAccount,
     Tier,
+    earning,
     points_to_usd,
+    spend_in,
 )
 from funflights_core.money import Money
 from funflights_core.tenant import Tenant
@@ -96,16 +98,10 @@ class LoyaltyService:
         # Earning needs only the tier, which the last 12 months of spend decide: a long
         # history is not read on every confirmation.
         await uow.loyalty.lock(customer_id)
-        since = self._clock.now() - ROLLING_WINDOW
-        account = LoyaltyAccount(tuple(await uow.loyalty.entries(customer_id, since=since)))
-        earned = account.earn(
-            self._ids.new_id(),
-            spend_usd,
-            tenant.tier_policy,
-            booking_id=booking_id,
-            at=self._clock.now(),
-        )
-        entry = earned.entries[-1]
+        now = self._clock.now()
+        counted = await uow.loyalty.counted_spend(customer_id, now - ROLLING_WINDOW)
+        tier = tenant.tier_policy.tier_for(spend_in(tenant.tier_policy, counted))
+        entry = earning(self._ids.new_id(), spend_usd, tier, booking_id=booking_id, at=now)
         await uow.loyalty.append(customer_id, entry)
         return entry
 

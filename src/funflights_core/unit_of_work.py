@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -280,10 +281,13 @@ class LoyaltyRepository(Protocol):
         """Serialise changes to this customer's ledger until the unit of work ends."""
         ...
 
-    async def entries(
-        self, customer_id: str, *, since: datetime | None = None
-    ) -> Sequence[LedgerEntry]:
-        """The customer's entries, oldest first (``since``: only those at or after it)."""
+    async def entries(self, customer_id: str) -> Sequence[LedgerEntry]:
+        """The customer's entries, oldest first."""
+        ...
+
+    async def counted_spend(self, customer_id: str, since: datetime) -> Mapping[str, Decimal]:
+        """What ``LoyaltyAccount.counted_spend(since)`` gives for the customer's ledger,
+        summed by the store (earning needs the tier, not a year of entries)."""
         ...
 
     async def append(self, customer_id: str, entry: LedgerEntry) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import random
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -17,7 +18,7 @@ from adapters.money.babel_currencies import BabelCurrencies
 from funflights_core.audit import AuditEntry
 from funflights_core.coupon import Coupon, CouponUse
 from funflights_core.errors import Conflict, InvalidInput
-from funflights_core.loyalty import EntryKind, LedgerEntry, Tier
+from funflights_core.loyalty import EntryKind, LedgerEntry, LoyaltyAccount, Tier
 from funflights_core.margin_rule import CountrySide, MarginRule
 from funflights_core.money import Money
 from funflights_core.refund_policy import policy_of
@@ -541,12 +542,70 @@ class PricingPersistenceContract(abc.ABC):
             assert list(await uow.loyalty.entries("c1")) == [in_yen, earned, redeemed, reversed_]
             assert len(await uow.loyalty.entries("c2")) == 1
             assert list(await uow.loyalty.entries("c3")) == []
-            since = NOW + timedelta(hours=1)  # at or after: the entry at that moment is in
-            assert list(await uow.loyalty.entries("c1", since=since)) == [
-                earned,
-                redeemed,
-                reversed_,
-            ]
+
+    async def test_counted_spend_is_what_the_ledger_says(self, database: UnitOfWorkFactory) -> None:
+        since = NOW - timedelta(days=365)
+
+        def entry(kind: EntryKind, booking: str, days_ago: int, spend: str | None) -> LedgerEntry:
+            amount = None if spend is None else Money.of(spend, USD)
+            return an_entry(-timedelta(days=days_ago), kind=kind, booking_id=booking, spend=amount)
+
+        ledger = [
+            entry(EntryKind.EARN, "old", 400, "900.00"),  # earned before the window
+            entry(EntryKind.PART_REVERSAL, "old", 10, "-300.00"),  # so its part is out too
+            entry(EntryKind.EARN, "kept", 200, "1000.10"),
+            entry(EntryKind.PART_REVERSAL, "kept", 100, "-250.05"),
+            entry(EntryKind.REDEEM, "kept", 200, None),
+            entry(EntryKind.EARN, "gone", 50, "700.00"),
+            entry(EntryKind.REVERSAL, "gone", 5, None),
+            entry(EntryKind.EARN, "edge", 365, "0.01"),  # exactly at the window's start: in
+            entry(EntryKind.EARN, "yen", 3, None),  # an earning without spend counts nothing
+        ]
+        async with database.for_tenant("default") as uow:
+            for item in ledger:
+                await uow.loyalty.append("c1", item)
+            await uow.loyalty.append("c2", entry(EntryKind.EARN, "other", 1, "5.00"))
+            await uow.commit()
+        async with database.for_tenant("default") as uow:
+            assert await uow.loyalty.counted_spend("c1", since) == {"USD": Decimal("750.06")}
+            assert await uow.loyalty.counted_spend("c3", since) == {}
+        async with database.for_tenant("other") as uow:
+            assert await uow.loyalty.counted_spend("c2", since) == {}
+
+    async def test_counted_spend_agrees_with_the_core_on_random_ledgers(
+        self, database: UnitOfWorkFactory
+    ) -> None:
+        draw = random.Random(6)
+        since = NOW - timedelta(days=365)
+        customers: dict[str, list[LedgerEntry]] = {}
+        for number in range(25):
+            ledger: list[LedgerEntry] = []
+            for booking in (f"b{n}" for n in range(draw.randint(0, 6))):
+                day = draw.randint(0, 500)
+                spend = Money.of(f"{draw.randint(0, 99_999)}.{draw.randint(0, 99):02d}", USD)
+                ledger.append(an_entry(-timedelta(days=day), booking_id=booking, spend=spend))
+                for _ in range(draw.randint(0, 2)):
+                    day = draw.randint(0, day)
+                    part = (spend * -Decimal(draw.choice(["0.25", "0.5"]))).rounded()
+                    kind = EntryKind.PART_REVERSAL
+                    ledger.append(
+                        an_entry(-timedelta(days=day), kind=kind, booking_id=booking, spend=part)
+                    )
+                if draw.random() < 0.3:
+                    late = -timedelta(days=draw.randint(0, day))
+                    ledger.append(
+                        an_entry(late, kind=EntryKind.REVERSAL, booking_id=booking, spend=None)
+                    )
+            customers[f"r{number}"] = ledger
+        async with database.for_tenant("default") as uow:
+            for customer, ledger in customers.items():
+                for item in ledger:
+                    await uow.loyalty.append(customer, item)
+            await uow.commit()
+        async with database.for_tenant("default") as uow:
+            for customer, ledger in customers.items():
+                expected = LoyaltyAccount(tuple(ledger)).counted_spend(since)
+                assert await uow.loyalty.counted_spend(customer, since) == expected, customer
 
     async def test_same_moment_entries_keep_their_order(self, database: UnitOfWorkFactory) -> None:
         entries = [an_entry(points=n) for n in range(6)]

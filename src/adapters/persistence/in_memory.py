@@ -28,6 +28,7 @@ from funflights_core.idempotency import IdempotencyRecord
 from funflights_core.loyalty import (
     TIER_CURRENCY,
     LedgerEntry,
+    LoyaltyAccount,
     TierPolicy,
     tiers_from_text,
     tiers_text,
@@ -537,18 +538,19 @@ class InMemoryLoyaltyRepository:
     async def lock(self, customer_id: str) -> None:
         """Nothing to do: a fake's unit of work never waits for another."""
 
-    async def entries(
-        self, customer_id: str, *, since: datetime | None = None
-    ) -> Sequence[LedgerEntry]:
-        """The customer's entries, oldest first (``since``: only those at or after it)."""
+    async def entries(self, customer_id: str) -> Sequence[LedgerEntry]:
+        """The customer's entries, oldest first."""
         mine = [
             entry
             for tenant, customer, entry in self._tables.ledger.values()
             if (tenant, customer) == (self._tenant_id, customer_id)
-            and (since is None or entry.at >= since)
         ]
         # sorted() is stable and dicts keep insertion order: same-moment entries stay in order.
         return sorted(mine, key=lambda entry: entry.at)
+
+    async def counted_spend(self, customer_id: str, since: datetime) -> Mapping[str, Decimal]:
+        """The spend counting towards tiers since ``since``, per currency code."""
+        return LoyaltyAccount(tuple(await self.entries(customer_id))).counted_spend(since)
 
     async def append(self, customer_id: str, entry: LedgerEntry) -> None:
         """Add an entry to the customer's ledger."""

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import ColumnElement, Numeric, Table, and_, bindparam, func, insert, or_, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.selectable import NamedFromClause
 
 from adapters.persistence.rows import LoyaltyAccountRow, LoyaltyEntryRow
 from adapters.persistence.sql_margin_rules import amount_of, money
@@ -29,7 +32,48 @@ _ENTRIES_OF = (
     )
     .order_by(_ENTRIES.c.at, _ENTRIES.c.seq)
 )
-_ENTRIES_SINCE = _ENTRIES_OF.where(_ENTRIES.c.at >= bindparam("w_since"))
+
+
+def _counted(dialect: str) -> Executable:
+    """The entries that count towards tiers (``LoyaltyAccount.counted_spend``), summed per
+    currency on PostgreSQL; SQLite gives their amounts, as its sums of text go through floats."""
+    entry, earned, reversal = _ENTRIES.alias("e"), _ENTRIES.alias("earned"), _ENTRIES.alias("r")
+
+    def same_booking(other: NamedFromClause) -> ColumnElement[bool]:
+        return and_(
+            other.c.tenant_id == entry.c.tenant_id,
+            other.c.customer_id == entry.c.customer_id,
+            other.c.booking_id == entry.c.booking_id,
+        )
+
+    since = bindparam("w_since", type_=_ENTRIES.c.at.type)
+    earned_since = (
+        select(earned.c.seq)
+        .where(same_booking(earned), earned.c.kind == EntryKind.EARN.value)
+        .where(earned.c.spend_amount.is_not(None), earned.c.at >= since)
+    )
+    reversed_whole = select(reversal.c.seq).where(
+        same_booking(reversal), reversal.c.kind == EntryKind.REVERSAL.value
+    )
+    filters = (
+        entry.c.tenant_id == bindparam("w_tenant"),
+        entry.c.customer_id == bindparam("w_customer"),
+        entry.c.spend_amount.is_not(None),
+        # Parts reversed count with the earning they belong to, whenever they were made.
+        or_(
+            entry.c.kind == EntryKind.PART_REVERSAL.value,
+            (entry.c.kind == EntryKind.EARN.value) & (entry.c.at >= since),
+        ),
+        earned_since.exists(),
+        ~reversed_whole.exists(),
+    )
+    if dialect == "sqlite":
+        return select(entry.c.spend_currency, entry.c.spend_amount.label("amount")).where(*filters)
+    total = func.sum(sql_cast(entry.c.spend_amount, Numeric())).label("amount")
+    return select(entry.c.spend_currency, total).where(*filters).group_by(entry.c.spend_currency)
+
+
+_COUNTED = {dialect: _counted(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 def _create_or_lock(dialect: str) -> Executable:
@@ -78,16 +122,22 @@ class SqlLoyaltyRepository:
             {"tenant_id": self._tenant_id, "customer_id": customer_id},
         )
 
-    async def entries(
-        self, customer_id: str, *, since: datetime | None = None
-    ) -> Sequence[LedgerEntry]:
-        """The customer's entries, oldest first (``since``: only those at or after it)."""
+    async def entries(self, customer_id: str) -> Sequence[LedgerEntry]:
+        """The customer's entries, oldest first."""
         which = {"w_tenant": self._tenant_id, "w_customer": customer_id}
-        if since is None:
-            rows = await run(self._session, _ENTRIES_OF, which)
-        else:
-            rows = await run(self._session, _ENTRIES_SINCE, which | {"w_since": since})
+        rows = await run(self._session, _ENTRIES_OF, which)
         return [_entry(row, self._currencies) for row in rows]
+
+    async def counted_spend(self, customer_id: str, since: datetime) -> Mapping[str, Decimal]:
+        """The spend counting towards tiers since ``since``, per currency code."""
+        which = {"w_tenant": self._tenant_id, "w_customer": customer_id, "w_since": since}
+        rows = await run(self._session, _COUNTED[dialect_of(self._session)], which)
+        totals: dict[str, Decimal] = {}
+        for row in rows:
+            # Stored amounts are exact text; PostgreSQL sums them as NUMERIC, exactly too.
+            code = row.spend_currency
+            totals[code] = totals.get(code, Decimal(0)) + Decimal(row.amount)
+        return totals
 
     async def append(self, customer_id: str, entry: LedgerEntry) -> None:
         """Add an entry to the customer's ledger."""
