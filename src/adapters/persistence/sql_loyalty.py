@@ -7,13 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Numeric, Table, and_, bindparam, func, insert, or_, select
+from sqlalchemy import ColumnElement, Numeric, Table, bindparam, case, func, insert, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.selectable import NamedFromClause
 
 from adapters.persistence.rows import LoyaltyAccountRow, LoyaltyEntryRow
 from adapters.persistence.sql_margin_rules import amount_of, money
@@ -36,41 +35,48 @@ _ENTRIES_OF = (
 
 def _counted(dialect: str) -> Executable:
     """The entries that count towards tiers (``LoyaltyAccount.counted_spend``), summed per
-    currency on PostgreSQL; SQLite gives their amounts, as its sums of text go through floats."""
-    entry, earned, reversal = _ENTRIES.alias("e"), _ENTRIES.alias("earned"), _ENTRIES.alias("r")
+    currency on PostgreSQL; SQLite gives their amounts, as its sums of text go through floats.
 
-    def same_booking(other: NamedFromClause) -> ColumnElement[bool]:
-        return and_(
-            other.c.tenant_id == entry.c.tenant_id,
-            other.c.customer_id == entry.c.customer_id,
-            other.c.booking_id == entry.c.booking_id,
+    One scan of the window, each booking's entries judged together: an entry counts if its
+    booking earned with a spend and was not reversed whole. Entries are appended as things
+    happen, so a booking earned in the window has its reversals in the window too.
+    """
+    entries = _ENTRIES
+    booking = (entries.c.booking_id,)
+
+    def any_of(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        flag = case((condition, 1), else_=0)
+        return func.max(flag).over(partition_by=booking)
+
+    judged = (
+        select(
+            entries.c.kind,
+            entries.c.spend_currency,
+            entries.c.spend_amount,
+            any_of(
+                (entries.c.kind == EntryKind.EARN.value) & entries.c.spend_amount.is_not(None)
+            ).label("earned"),
+            any_of(entries.c.kind == EntryKind.REVERSAL.value).label("reversed"),
         )
-
-    since = bindparam("w_since", type_=_ENTRIES.c.at.type)
-    earned_since = (
-        select(earned.c.seq)
-        .where(same_booking(earned), earned.c.kind == EntryKind.EARN.value)
-        .where(earned.c.spend_amount.is_not(None), earned.c.at >= since)
+        .where(
+            entries.c.tenant_id == bindparam("w_tenant"),
+            entries.c.customer_id == bindparam("w_customer"),
+            entries.c.at >= bindparam("w_since", type_=entries.c.at.type),
+            entries.c.booking_id.is_not(None),
+        )
+        .subquery("judged")
     )
-    reversed_whole = select(reversal.c.seq).where(
-        same_booking(reversal), reversal.c.kind == EntryKind.REVERSAL.value
-    )
-    filters = (
-        entry.c.tenant_id == bindparam("w_tenant"),
-        entry.c.customer_id == bindparam("w_customer"),
-        entry.c.spend_amount.is_not(None),
-        # Parts reversed count with the earning they belong to, whenever they were made.
-        or_(
-            entry.c.kind == EntryKind.PART_REVERSAL.value,
-            (entry.c.kind == EntryKind.EARN.value) & (entry.c.at >= since),
-        ),
-        earned_since.exists(),
-        ~reversed_whole.exists(),
+    counted = (
+        judged.c.earned == 1,
+        judged.c.reversed == 0,
+        judged.c.spend_amount.is_not(None),
+        judged.c.kind.in_([EntryKind.EARN.value, EntryKind.PART_REVERSAL.value]),
     )
     if dialect == "sqlite":
-        return select(entry.c.spend_currency, entry.c.spend_amount.label("amount")).where(*filters)
-    total = func.sum(sql_cast(entry.c.spend_amount, Numeric())).label("amount")
-    return select(entry.c.spend_currency, total).where(*filters).group_by(entry.c.spend_currency)
+        amount = judged.c.spend_amount.label("amount")
+        return select(judged.c.spend_currency, amount).where(*counted)
+    total = func.sum(sql_cast(judged.c.spend_amount, Numeric())).label("amount")
+    return select(judged.c.spend_currency, total).where(*counted).group_by(judged.c.spend_currency)
 
 
 _COUNTED = {dialect: _counted(dialect) for dialect in ("postgresql", "sqlite")}
