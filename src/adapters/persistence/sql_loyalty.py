@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Numeric, Table, bindparam, case, func, insert, select
+from sqlalchemy import ColumnElement, Numeric, Table, bindparam, case, func, insert, or_, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -70,7 +70,8 @@ def _counted(dialect: str) -> Executable:
         judged.c.earned == 1,
         judged.c.reversed == 0,
         judged.c.spend_amount.is_not(None),
-        judged.c.kind.in_([EntryKind.EARN.value, EntryKind.PART_REVERSAL.value]),
+        # Two comparisons rather than IN: a list would be expanded at each execution.
+        or_(judged.c.kind == EntryKind.EARN.value, judged.c.kind == EntryKind.PART_REVERSAL.value),
     )
     if dialect == "sqlite":
         amount = judged.c.spend_amount.label("amount")

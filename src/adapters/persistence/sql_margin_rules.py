@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.rows import Base, MarginRuleRow, MarginRuleVersionRow
+from adapters.persistence.statements import Rows
 from funflights_core.errors import Conflict
 from funflights_core.margin_rule import CountrySide, MarginRule
 from funflights_core.money import CurrencyCatalogue, Money
@@ -71,7 +72,7 @@ def upsert(session: AsyncSession, row: type[Base]) -> postgresql.Insert | sqlite
 
 def changed(result: object) -> int:
     """How many rows an UPDATE or DELETE changed."""
-    return result.rowcount if isinstance(result, CursorResult) else 0
+    return result.rowcount if isinstance(result, CursorResult | Rows) else 0
 
 
 def _values(rule: MarginRule) -> dict[str, Any]:

@@ -1,0 +1,140 @@
+"""Pre-built statements sent straight on asyncpg (``statements.run``) behave as SQLAlchemy
+would: inside the unit of work's transaction, with its conversions, its exceptions, and a
+dropped connection invalidated and replaced."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import cast
+
+import pytest
+from sqlalchemy import Numeric, Table, bindparam, func, insert, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from adapters.persistence import engine as engines
+from adapters.persistence import statements
+from adapters.persistence.engine import create_engine
+from adapters.persistence.rows import LoyaltyEntryRow
+from adapters.persistence.sql_unit_of_work import SqlUnitOfWorkFactory
+from adapters.persistence.statements import run
+from postgres_schema import postgres_schema
+
+POSTGRES_URL = os.environ.get("FUNFLIGHTS_TEST_DATABASE_URL")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(POSTGRES_URL is None, reason="FUNFLIGHTS_TEST_DATABASE_URL is not set"),
+]
+
+ENTRIES = cast(Table, LoyaltyEntryRow.__table__)
+ADD = insert(ENTRIES)
+MINE = select(ENTRIES.c.id, ENTRIES.c.at, ENTRIES.c.spend_amount).where(
+    ENTRIES.c.customer_id == bindparam("who")
+)
+SPENT = select(func.sum(ENTRIES.c.spend_amount.cast(Numeric())).label("total")).where(
+    ENTRIES.c.customer_id == bindparam("who")
+)
+AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def entry(customer: str, amount: str = "10.10", **changes: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "id": str(uuid.uuid4()),
+        "tenant_id": "default",
+        "customer_id": customer,
+        "kind": "earn",
+        "points": 10,
+        "at": AT,
+        "booking_id": "B1",
+        "spend_amount": Decimal(amount),
+        "spend_currency": "USD",
+    }
+    return values | changes
+
+
+async def _backend(database: SqlUnitOfWorkFactory) -> int:
+    async with database.for_tenant("default") as uow:
+        return int((await uow.session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def test_it_takes_the_asyncpg_path_and_converts_values_both_ways() -> None:
+    assert POSTGRES_URL is not None
+    async with postgres_schema(POSTGRES_URL) as database:
+        async with database.for_tenant("default") as uow:
+            await run(uow.session, ADD, entry("c1", "0.10"))
+            await run(
+                uow.session,
+                ADD,
+                entry("c1", "1.05", at=AT.astimezone(timezone(timedelta(hours=5)))),
+            )
+            rows = (await run(uow.session, MINE, {"who": "c1"})).all()
+            total = (await run(uow.session, SPENT, {"who": "c1"})).scalar_one_or_none()
+            await uow.commit()
+        assert [row.spend_amount for row in rows] == [Decimal("0.10"), Decimal("1.05")]
+        assert {row.at for row in rows} == {AT}  # aware, in UTC, whatever zone went in
+        assert all(row.at.tzinfo is not None for row in rows)
+        assert total == Decimal("1.15")
+        assert isinstance(total, Decimal)
+        compiled = [held for key, held in statements._COMPILED.items() if held[0] is MINE]
+        assert compiled
+        assert compiled[0][1] is not None  # not SQLAlchemy's execution path
+
+
+async def test_it_runs_inside_the_transaction_of_the_unit_of_work() -> None:
+    assert POSTGRES_URL is not None
+    async with postgres_schema(POSTGRES_URL) as database:
+        async with database.for_tenant("default") as uow:
+            await run(uow.session, ADD, entry("c1"))
+            assert len((await run(uow.session, MINE, {"who": "c1"})).all()) == 1
+            # not committed: leaving the block rolls it back
+        async with database.for_tenant("default") as uow:
+            assert (await run(uow.session, MINE, {"who": "c1"})).all() == []
+        async with database.for_tenant("default", one_statement=True) as uow:
+            await run(uow.session, ADD, entry("c2"))  # autocommit: durable on its own
+        async with database.for_tenant("default") as uow:
+            assert len((await run(uow.session, MINE, {"who": "c2"})).all()) == 1
+
+
+async def test_errors_are_sqlalchemys_and_the_unit_of_work_still_rolls_back() -> None:
+    assert POSTGRES_URL is not None
+    async with postgres_schema(POSTGRES_URL) as database:
+        first = entry("c1")
+        async with database.for_tenant("default") as uow:
+            await run(uow.session, ADD, first)
+            await uow.commit()
+        async with database.for_tenant("default") as uow:
+            await run(uow.session, ADD, entry("c1"))
+            with pytest.raises(IntegrityError) as raised:
+                await run(uow.session, ADD, first)  # the same id
+            assert "duplicate key" in str(raised.value.orig)
+            assert str(first["id"]) not in str(raised.value)  # parameters are hidden
+        async with database.for_tenant("default") as uow:
+            assert len((await run(uow.session, MINE, {"who": "c1"})).all()) == 1
+
+
+async def test_a_connection_the_server_dropped_fails_once_then_is_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert POSTGRES_URL is not None
+    monkeypatch.setattr(engines, "IDLE_BEFORE_PING_S", 3600.0)  # no checkout ping
+    async with postgres_schema(POSTGRES_URL) as database:
+        first = await _backend(database)
+        assert await _backend(database) == first
+        admin = create_engine(POSTGRES_URL)
+        try:
+            async with admin.begin() as connection:
+                sql = text("SELECT pg_terminate_backend(:pid)")
+                await connection.execute(sql, {"pid": first})
+        finally:
+            await admin.dispose()
+
+        with pytest.raises(DBAPIError) as raised:
+            async with database.for_tenant("default", one_statement=True) as uow:
+                await run(uow.session, MINE, {"who": "c1"})
+        assert raised.value.connection_invalidated
+
+        assert await _backend(database) != first
+        async with database.for_tenant("default", one_statement=True) as uow:
+            assert (await run(uow.session, MINE, {"who": "c1"})).all() == []
