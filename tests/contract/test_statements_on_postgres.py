@@ -138,3 +138,66 @@ async def test_a_connection_the_server_dropped_fails_once_then_is_replaced(
         assert await _backend(database) != first
         async with database.for_tenant("default", one_statement=True) as uow:
             assert (await run(uow.session, MINE, {"who": "c1"})).all() == []
+
+
+async def _count(database: SqlUnitOfWorkFactory, customer: str) -> int:
+    async with database.for_tenant("default", one_statement=True) as uow:
+        return len((await run(uow.session, MINE, {"who": customer})).all())
+
+
+async def _add_through_the_session(uow: object, customer: str) -> None:
+    session = uow.session  # type: ignore[attr-defined]
+    await session.execute(ADD, entry(customer))  # SQLAlchemy's own execution path
+
+
+@pytest.mark.parametrize("session_first", [True, False])
+async def test_both_ways_of_running_statements_share_one_transaction(
+    session_first: bool,
+) -> None:
+    assert POSTGRES_URL is not None
+    async with postgres_schema(POSTGRES_URL) as database:
+        async with database.for_tenant("default") as uow:
+            if session_first:
+                await _add_through_the_session(uow, "c1")
+            await run(uow.session, ADD, entry("c1"))
+            if not session_first:
+                await _add_through_the_session(uow, "c1")
+            # each way sees what the other wrote, before any commit
+            assert len((await run(uow.session, MINE, {"who": "c1"})).all()) == 2
+        assert await _count(database, "c1") == 0  # both rolled back
+
+        async with database.for_tenant("default") as uow:
+            await _add_through_the_session(uow, "c2")
+            await run(uow.session, ADD, entry("c2"))
+            await uow.commit()
+            await run(uow.session, ADD, entry("c2"))  # after a commit, work begins again
+            await _add_through_the_session(uow, "c2")
+            await uow.rollback()
+            await run(uow.session, ADD, entry("c2"))
+        assert await _count(database, "c2") == 2  # only what was committed
+
+        async with database.for_tenant("default", one_statement=True) as uow:
+            await _add_through_the_session(uow, "c3")  # not a pre-built statement: committed
+            await uow.commit()  # as callers do
+            await _add_through_the_session(uow, "c3")  # and this one is not
+        assert await _count(database, "c3") == 1
+
+
+async def _add_twice(database: SqlUnitOfWorkFactory, values: dict[str, object]) -> None:
+    async with database.for_tenant("default", one_statement=True) as uow:
+        await run(uow.session, ADD, values)
+        await run(uow.session, ADD, values)
+
+
+async def test_every_unit_of_work_gives_its_connection_back() -> None:
+    assert POSTGRES_URL is not None
+    async with postgres_schema(POSTGRES_URL) as database:
+        pool = database.engine.sync_engine.pool
+        for _ in range(30):
+            async with database.for_tenant("default") as uow:
+                await run(uow.session, ADD, entry("c1"))
+                await _add_through_the_session(uow, "c1")
+            with pytest.raises(IntegrityError):
+                await _add_twice(database, entry("c1"))
+        assert pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert await _count(database, "c1") == 30  # the autocommitted first of each pair

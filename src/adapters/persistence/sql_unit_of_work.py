@@ -5,9 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+import attrs
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.money.babel_currencies import BabelCurrencies
+from adapters.persistence.asyncpg_link import AsyncpgLink
 from adapters.persistence.sql_api_keys import SqlApiKeyDirectory, SqlApiKeyRepository
 from adapters.persistence.sql_audit import SqlAuditLog
 from adapters.persistence.sql_bookings import (
@@ -29,8 +31,12 @@ from funflights_core.money import CurrencyCatalogue
 
 
 class _SqlUnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], lean: _Lean | None = None
+    ) -> None:
         self._sessions = sessions
+        self._lean = lean
+        self._link: AsyncpgLink | None = None
         self._session: AsyncSession | None = None
 
     @property
@@ -42,8 +48,12 @@ class _SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         """Begin a transaction."""
-        self._session = self._sessions()
-        await self._session.begin()
+        if self._lean is not None:
+            self._link = await AsyncpgLink.open(self._lean.engine, autocommit=self._lean.autocommit)
+            self._session = self._link.session
+        else:
+            self._session = self._sessions()
+            await self._session.begin()
         self._open()
         return self
 
@@ -57,22 +67,39 @@ class _SqlUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         """Roll back whatever was not committed, and close the session."""
-        session = self.session
+        session, link = self.session, self._link
+        self._session = self._link = None
+        if link is not None:
+            await link.close()
+            return
         try:
             await session.rollback()
         finally:
             await session.close()
-            self._session = None
 
     async def commit(self) -> None:
         """Make the changes so far durable, and begin again."""
+        if self._link is not None:
+            await self._link.commit()  # the next statement begins again
+            return
         await self.session.commit()
         await self.session.begin()
 
     async def rollback(self) -> None:
         """Discard the changes since the last commit, and begin again."""
+        if self._link is not None:
+            await self._link.rollback()
+            return
         await self.session.rollback()
         await self.session.begin()
+
+
+@attrs.frozen
+class _Lean:
+    """Units of work on asyncpg: over their own connection (``AsyncpgLink``)."""
+
+    engine: AsyncEngine
+    autocommit: bool
 
 
 class SqlPlatformUnitOfWork(_SqlUnitOfWork):
@@ -114,8 +141,9 @@ class SqlTenantUnitOfWork(_SqlUnitOfWork):
         sessions: async_sessionmaker[AsyncSession],
         tenant_id: str,
         currencies: CurrencyCatalogue,
+        lean: _Lean | None = None,
     ) -> None:
-        super().__init__(sessions)
+        super().__init__(sessions, lean)
         self.tenant_id = tenant_id
         self._currencies = currencies
 
@@ -146,24 +174,22 @@ class SqlUnitOfWorkFactory:
         self.engine = engine
         self._currencies = currencies or BabelCurrencies()
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autobegin=False)
-        # Work of one statement runs without BEGIN and COMMIT on PostgreSQL: two round trips
-        # fewer, ~10% of a booking's server time (a lone statement is a transaction of its
-        # own). SQLite keeps its BEGIN IMMEDIATE: the driver's autocommit handling there
-        # would undo the transaction control set up in engine.py.
-        self._one_statement = self._sessions
-        if engine.dialect.name == "postgresql":
-            self._one_statement = async_sessionmaker(
-                engine.execution_options(isolation_level="AUTOCOMMIT"),
-                expire_on_commit=False,
-                autobegin=False,
-            )
+        # On asyncpg a unit of work holds its own connection (AsyncpgLink, ADR 0012), and
+        # work of one statement runs without BEGIN and COMMIT (a lone statement is a
+        # transaction of its own): two round trips fewer. SQLite keeps its sessions and
+        # BEGIN IMMEDIATE (set up in engine.py).
+        self._lean: _Lean | None = None
+        self._lean_alone: _Lean | None = None
+        if engine.dialect.driver == "asyncpg":
+            self._lean = _Lean(engine, autocommit=False)
+            self._lean_alone = _Lean(engine, autocommit=True)
 
     def platform(self) -> SqlPlatformUnitOfWork:
         """A unit of work over platform-level data."""
-        return SqlPlatformUnitOfWork(self._sessions)
+        return SqlPlatformUnitOfWork(self._sessions, self._lean)
 
     def for_tenant(self, tenant_id: str, *, one_statement: bool = False) -> SqlTenantUnitOfWork:
         """A unit of work whose repositories see only this tenant's rows (``one_statement``:
         see the port)."""
-        sessions = self._one_statement if one_statement else self._sessions
-        return SqlTenantUnitOfWork(sessions, tenant_id, self._currencies)
+        lean = self._lean_alone if one_statement else self._lean
+        return SqlTenantUnitOfWork(self._sessions, tenant_id, self._currencies, lean)

@@ -26,10 +26,11 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from adapters.persistence.asyncpg_link import LINK, AsyncpgLink
 
 _UNLESS_TAKEN: dict[tuple[str, str], Executable] = {}
 _COUNTED = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
@@ -149,67 +150,32 @@ async def run(
     session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
 ) -> Rows:
     """Run a Core statement in the session's transaction, past the ORM's execute path."""
-    connection = await session.connection()
-    dialect = connection.dialect
     given = params or {}
-    compiled = None
-    if dialect.driver == "asyncpg":
-        compiled = _compiled(statement, frozenset(given), dialect)
-    if compiled is None:
-        result = await connection.execute(statement, dict(given))
-        rows = result.all() if result.returns_rows else []
-        return Rows(rows, result.rowcount)
-    return await _on_asyncpg(connection, compiled, compiled.arguments(given))
+    link: AsyncpgLink | None = session.info.get(LINK)
+    if link is not None:
+        compiled = _compiled(statement, frozenset(given), link.connection.dialect)
+        if compiled is not None:
+            return await _on_asyncpg(link, compiled, compiled.arguments(given))
+    connection = await session.connection()
+    result = await connection.execute(statement, dict(given))
+    rows = result.all() if result.returns_rows else []
+    return Rows(rows, result.rowcount)
 
 
-async def _on_asyncpg(
-    connection: AsyncConnection, compiled: _Compiled, arguments: list[Any]
-) -> Rows:
-    """Send the statement on the asyncpg connection under SQLAlchemy's own adapter: its lock,
-    its lazily begun transaction (none in autocommit) and its cache of prepared statements."""
-    adapted: Any = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+async def _on_asyncpg(link: AsyncpgLink, compiled: _Compiled, arguments: list[Any]) -> Rows:
+    """Send the statement on the link's asyncpg connection under SQLAlchemy's own adapter:
+    its lock, its transaction and its cache of prepared statements."""
+    adapted = link.adapted
     try:
         async with adapted._execute_mutex:
-            if adapted._transaction is None:
-                await adapted._start_transaction()
+            await link.begun()
             prepared, _ = await adapted._prepare(compiled.sql, 0)
             records = await prepared.fetch(*arguments)
             counted = _COUNTED.match(prepared.get_statusmsg() or "")
     except Exception as error:
-        raise await _translated(connection, compiled, arguments, error) from error
-    return Rows(
-        compiled.rows(records, prepared, connection.dialect),
-        int(counted.group(1)) if counted else -1,
-    )
-
-
-async def _translated(
-    connection: AsyncConnection, compiled: _Compiled, arguments: list[Any], error: Exception
-) -> Exception:
-    """The error as SQLAlchemy raises it; a dropped connection is invalidated, so the pool
-    replaces it (and, as SQLAlchemy does, every connection opened before it)."""
-    dialect = connection.dialect
-    dbapi = dialect.loaded_dbapi
-    adapted: Any = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
-    try:
-        adapted._handle_exception(error)
-    except Exception as dbapi_error:
-        error = dbapi_error
-    gone = isinstance(error, dbapi.Error) and dialect.is_disconnect(error, adapted, None)
-    wrapped = DBAPIError.instance(
-        compiled.sql,
-        arguments,
-        error,
-        dbapi.Error,
-        hide_parameters=True,
-        connection_invalidated=gone,
-        dialect=dialect,
-    )
-    if gone:
-        pooled = connection.sync_connection.connection  # type: ignore[union-attr]
-        connection.sync_engine.pool._invalidate(pooled, error)
-        await connection.invalidate(error)
-    return wrapped
+        raise await link.translated(error, compiled.sql, arguments) from error
+    rows = compiled.rows(records, prepared, link.connection.dialect)
+    return Rows(rows, int(counted.group(1)) if counted else -1)
 
 
 def dialect_of(session: AsyncSession) -> str:
