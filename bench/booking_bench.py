@@ -219,6 +219,7 @@ async def drive(
     warmup: float,
     seconds: float,
     offers: list[list[str]] | None = None,
+    samples_to: Path | None = None,
 ) -> Figures:
     """Book as fast as the server answers (or, for the bare app, post the hold's body).
 
@@ -298,6 +299,12 @@ async def drive(
     await asyncio.gather(*tasks, return_exceptions=True)
     wall = last.wall - first.wall
     window = [s for s in samples if first.wall <= s.done_at < last.wall]
+    if samples_to is not None:
+        with samples_to.open("w") as out:
+            out.write("second,step,status,latency_ms\n")
+            for s in window:
+                at = s.done_at - first.wall
+                out.write(f"{at:.4f},{s.step},{s.status},{s.latency_s * 1000:.2f}\n")
     figures = Figures(name=name, seconds=round(wall, 2))
     figures.completed = sum(1 for t in completions if first.wall <= t < last.wall)
     figures.per_s = round(figures.completed / wall, 1) if wall > 0 else 0.0
@@ -455,6 +462,12 @@ def parse_options() -> argparse.Namespace:
         metavar="N",
         help="make N offers per client before measuring: bookings are then hold + pay only",
     )
+    parser.add_argument(
+        "--samples",
+        type=Path,
+        metavar="CSV",
+        help="write each measured response (second, step, status, latency_ms) to CSV",
+    )
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -502,6 +515,7 @@ def main() -> None:
                 warmup=options.warmup,
                 seconds=options.seconds,
                 offers=ready,
+                samples_to=options.samples,
             )
         )
     print_figures(booked)

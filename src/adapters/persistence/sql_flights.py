@@ -16,8 +16,10 @@ import msgspec
 from sqlalchemy import Row, Table, and_, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.persistence.asyncpg_link import AsyncpgLink
 from adapters.persistence.rows import FlightCabinRow, FlightRow, InventoryVersionRow
 from adapters.persistence.sql_margin_rules import changed
+from adapters.persistence.statements import run
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, FlightStatus, Leg
 from funflights_core.flight_store import StoreCounts
 from funflights_core.money import CurrencyCatalogue, Money
@@ -50,6 +52,11 @@ _BY_IDS = (
     .order_by(FlightRow.id)
 )
 """Built once: every offer, hold and price check reads its flights with it."""
+_BY_ID = (
+    select(*_COLUMNS)
+    .join(FlightCabinRow, FlightCabinRow.flight_id == FlightRow.id)
+    .where(FlightRow.id == bindparam("w_id"))
+)
 
 _encode = msgspec.json.Encoder().encode
 _decode_legs = msgspec.json.Decoder(list[tuple[str, str, datetime, datetime]]).decode
@@ -131,9 +138,18 @@ class SqlFlights:
 
     async def flight(self, flight_id: str) -> Flight | None:
         """The flight with this id, or None."""
+        if self._engine.dialect.driver == "asyncpg":
+            # Every offer and hold reads its flights here: on a connection of its own,
+            # straight to asyncpg (ADR 0012).
+            link = await AsyncpgLink.open(self._engine, autocommit=True)
+            try:
+                rows = await run(link.session, _BY_ID, {"w_id": flight_id})
+            finally:
+                await link.close()
+            found = self._flights(rows)
+            return found[0] if found else None
         async with self._reads.connect() as connection:
-            found = await self._by_ids(connection, [flight_id])
-        return found.get(flight_id)
+            return (await self._by_ids(connection, [flight_id])).get(flight_id)
 
     async def count(self) -> int:
         """How many flights are stored."""
