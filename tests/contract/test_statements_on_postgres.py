@@ -4,6 +4,7 @@ dropped connection invalidated and replaced."""
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
@@ -77,9 +78,9 @@ async def test_it_takes_the_asyncpg_path_and_converts_values_both_ways() -> None
         assert all(row.at.tzinfo is not None for row in rows)
         assert total == Decimal("1.15")
         assert isinstance(total, Decimal)
-        compiled = [held for key, held in statements._COMPILED.items() if held[0] is MINE]
+        compiled = list(statements._COMPILED[MINE].values())
         assert compiled
-        assert compiled[0][1] is not None  # not SQLAlchemy's execution path
+        assert compiled[0] is not None  # not SQLAlchemy's execution path
 
 
 async def test_it_runs_inside_the_transaction_of_the_unit_of_work() -> None:
@@ -201,3 +202,18 @@ async def test_every_unit_of_work_gives_its_connection_back() -> None:
                 await _add_twice(database, entry("c1"))
         assert pool.checkedout() == 0  # type: ignore[attr-defined]
         assert await _count(database, "c1") == 30  # the autocommitted first of each pair
+
+
+async def test_a_statement_built_per_call_is_not_kept_after_it() -> None:
+    assert POSTGRES_URL is not None
+    async with postgres_schema(POSTGRES_URL) as database:
+        async with database.for_tenant("default", one_statement=True) as uow:
+            await run(uow.session, MINE, {"who": "c1"})
+            before = len(statements._COMPILED)
+            for n in range(50):
+                built = select(ENTRIES.c.id).where(ENTRIES.c.points == bindparam("n"))
+                await run(uow.session, built, {"n": n})
+            del built
+            gc.collect()
+        assert len(statements._COMPILED) <= before + 1
+        assert MINE in statements._COMPILED  # a module's own statements stay compiled

@@ -120,6 +120,7 @@ _KEY = and_(
     _KEYS.c.key == bindparam("w_key"),
 )
 _GET_KEY = select(_KEYS).where(_KEY)
+_RELEASE_KEY = delete(_KEYS).where(_KEY, _KEYS.c.status.is_(None))
 _ANSWER_KEY = update(_KEYS).where(_KEY)
 
 
@@ -500,9 +501,7 @@ class SqlIdempotencyKeys:
 
     async def release(self, key: str, owner: str) -> None:
         """Drop an unanswered claim."""
-        await run(
-            self._session, delete(_KEYS).where(_KEY, _KEYS.c.status.is_(None)), self._is(key, owner)
-        )
+        await run(self._session, _RELEASE_KEY, self._is(key, owner))
 
     async def forget_before(self, moment: datetime) -> int:
         """Drop keys claimed before ``moment``; how many."""

@@ -17,6 +17,7 @@ a connection the server dropped is invalidated as SQLAlchemy would.
 from __future__ import annotations
 
 import re
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
@@ -113,16 +114,21 @@ class _Compiled:
         ]
 
 
-_COMPILED: dict[tuple[int, frozenset[str]], tuple[Executable, _Compiled | None]] = {}
+_COMPILED: weakref.WeakKeyDictionary[Executable, dict[frozenset[str], _Compiled | None]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per statement (kept while the statement lives), per set of parameter names."""
 
 
 def _compiled(statement: Executable, keys: frozenset[str], dialect: Dialect) -> _Compiled | None:
     """The statement compiled for asyncpg with these parameters (an INSERT or UPDATE sets
     the columns given), or None if it needs SQLAlchemy (lists expanded into IN, values
     rendered or defaults computed at execution)."""
-    held = _COMPILED.get((id(statement), keys))
-    if held is not None and held[0] is statement:
-        return held[1]
+    known = _COMPILED.get(statement)
+    if known is None:
+        known = _COMPILED[statement] = {}
+    elif keys in known:
+        return known[keys]
     compiled = cast(ClauseElement, statement).compile(dialect=dialect, column_keys=sorted(keys))
     assert isinstance(compiled, SQLCompiler)
     ready: _Compiled | None = None
@@ -141,8 +147,7 @@ def _compiled(statement: Executable, keys: frozenset[str], dialect: Dialect) -> 
             row=namedtuple("Row", fields, rename=True) if fields else tuple,
             types=tuple(column[3] for column in columns),
         )
-    # The statements are module constants: holding each keeps its id from being reused.
-    _COMPILED[(id(statement), keys)] = (statement, ready)
+    known[keys] = ready
     return ready
 
 
