@@ -778,8 +778,11 @@ class BookingService:
         await self._store(attrs.evolve(booking, quote=quote), buyer.actor)
         return quote
 
-    async def cancel(self, buyer: Buyer, booking_id: str, quote_id: str) -> Booking:
-        """Cancel as quoted: seats back, the refund to the original payment method."""
+    async def cancel(
+        self, buyer: Buyer, booking_id: str, quote_id: str, *, receipt: Receipt | None = None
+    ) -> Booking:
+        """Cancel as quoted: seats back, the refund to the original payment method
+        (``receipt``: called with the cancelled booking in its transaction)."""
         _customer(buyer)  # a visitor is asked to sign in
         now = self._clock.now()
         actor = buyer.actor
@@ -832,10 +835,13 @@ class BookingService:
             await self._event(uow, EventKind.BOOKING_CANCELLED, after)
             if refunds != current.refunds:
                 await self._event(uow, EventKind.BOOKING_REFUNDED, after)
+            stored = attrs.evolve(after, version=current.version + 1)
+            if receipt is not None:
+                await receipt(uow, stored)
             await uow.commit()
         if after.refunds_pending:
-            return await self.settle(buyer.tenant.id, after.id) or after
-        return attrs.evolve(after, version=current.version + 1)
+            return await self.settle(buyer.tenant.id, after.id) or stored
+        return stored
 
     async def _give_back(
         self,
@@ -932,9 +938,17 @@ class BookingService:
 
     # -- changing dates --------------------------------------------------------------------
 
-    async def change(self, buyer: Buyer, booking_id: str, request: ChangeRequest) -> Booking:
+    async def change(
+        self,
+        buyer: Buyer,
+        booking_id: str,
+        request: ChangeRequest,
+        *,
+        receipt: Receipt | None = None,
+    ) -> Booking:
         """Move a confirmed booking to the flights of another offer (a new date): the new
-        price is checked, the seats move, and the difference is charged or refunded."""
+        price is checked, the seats move, and the difference is charged or refunded
+        (``receipt``: called with the moved booking in its transaction)."""
         customer = _customer(buyer)
         check, itinerary = await self._offers.checked(buyer, request.offer_id)
         if check.changed:
@@ -985,6 +999,9 @@ class BookingService:
                 await self._event(uow, EventKind.BOOKING_CHANGED, draft)
                 if owed.amount < 0:
                     await self._event(uow, EventKind.BOOKING_REFUNDED, draft)
+                stored = attrs.evolve(draft, version=current.version + 1)
+                if receipt is not None:
+                    await receipt(uow, stored)
                 await uow.commit()
         except BaseException:
             if captured is not None:
@@ -995,8 +1012,8 @@ class BookingService:
                 )
             raise
         if draft.refunds_pending:
-            return await self.settle(buyer.tenant.id, draft.id) or draft
-        return attrs.evolve(draft, version=current.version + 1)
+            return await self.settle(buyer.tenant.id, draft.id) or stored
+        return stored
 
     async def _changed(
         self,

@@ -43,6 +43,10 @@ def _paid(booking: Booking) -> tuple[int, msgspec.Struct]:
     return 200 if booking.status is BookingStatus.CONFIRMED else 202, BookingOut.of(booking)
 
 
+def _moved(booking: Booking) -> tuple[int, msgspec.Struct]:
+    return 200, BookingOut.of(booking)
+
+
 class BookingsController(Controller):
     """The signed-in customer's bookings, or a reseller's (by its API key's account)."""
 
@@ -200,12 +204,13 @@ class BookingsController(Controller):
     ) -> Response[bytes]:
         """The booking after cancelling."""
 
-        async def work(_: Receipt | None) -> tuple[int, msgspec.Struct]:
-            # Answered after the refunds are asked for (not in the cancelling transaction).
-            booking = await api.services.bookings.cancel(api.customer(), booking_id, data.quote_id)
-            return 200, BookingOut.of(booking)
+        async def work(receipt: Receipt | None) -> tuple[int, msgspec.Struct]:
+            booking = await api.services.bookings.cancel(
+                api.customer(), booking_id, data.quote_id, receipt=receipt
+            )
+            return _moved(booking)
 
-        return await idempotent(api, request, work)
+        return await idempotent(api, request, work, _moved)
 
     @post(
         "/{booking_id:str}/change",
@@ -228,8 +233,10 @@ class BookingsController(Controller):
     ) -> Response[bytes]:
         """The booking on its new flights."""
 
-        async def work(_: Receipt | None) -> tuple[int, msgspec.Struct]:
-            booking = await api.services.bookings.change(api.customer(), booking_id, data.request())
-            return 200, BookingOut.of(booking)
+        async def work(receipt: Receipt | None) -> tuple[int, msgspec.Struct]:
+            booking = await api.services.bookings.change(
+                api.customer(), booking_id, data.request(), receipt=receipt
+            )
+            return _moved(booking)
 
-        return await idempotent(api, request, work)
+        return await idempotent(api, request, work, _moved)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from funflights_core.idempotency import checked_key, fingerprint
 from funflights_core.unit_of_work import TenantUnitOfWork
 
 REPLAYED = "Idempotent-Replayed"
+_log = logging.getLogger(__name__)
 
 
 def _owner(api: ApiContext) -> str:
@@ -42,7 +44,9 @@ async def idempotent(
     sent again with the same key once the cause is fixed. With ``answer``, ``work`` gets a
     receipt to hand the booking service: the response is then kept in the transaction that
     stores the booking, so a crash between the two cannot leave the key claimed with no
-    answer (which replays would see as in progress until the key is dropped).
+    answer (which replays would see as in progress until the key is dropped). When the
+    work goes on after that transaction (refunds asked for after a cancellation) and
+    answers otherwise, that answer replaces the kept one.
     """
     header = request.headers.get("idempotency-key")
     if header is None:
@@ -79,11 +83,15 @@ async def idempotent(
     except BaseException:
         await requests.release(tenant, key, owner)  # an answered key stays as it is
         raise
-    if kept:
-        # Kept with the booking: answer with exactly what a replay will get.
-        status, encoded = kept[-1]
-    else:
+    if not kept:
         await requests.answer(tenant, key, owner, status, encoded)
+    elif kept[-1] != (status, encoded):
+        try:
+            await requests.answer(tenant, key, owner, status, encoded)
+        except Exception:
+            # The work is done and its first answer is kept: give that one, as replays will.
+            _log.warning("the later answer of an Idempotency-Key was not kept", exc_info=True)
+            status, encoded = kept[-1]
     return _json(status, encoded)
 
 

@@ -476,6 +476,47 @@ def test_a_keyed_hold_and_payment_keep_their_answer_with_the_booking(
     assert replayed.headers["Idempotent-Replayed"] == "true"
 
 
+def test_a_keyed_cancellation_and_change_keep_their_answer_with_the_booking(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.call(world.inventory.flights.upsert, [CHEAPER])
+    booking = world.held(travellers=[ADA, CHARLES])
+    world.pay(booking)
+    url = f"/api/v1/bookings/{booking['id']}"
+    keep = IdempotentRequests.answer
+    answers: list[bytes] = []
+
+    async def failing(self: Any, *args: Any) -> None:
+        answers.append(args[-1])
+        raise RuntimeError("the answer must be kept in the booking's transaction")
+
+    monkeypatch.setattr(IdempotentRequests, "answer", failing)
+    cheaper = {"offer_id": world.offer(CHEAPER, adults=2)}
+    key = {"Idempotency-Key": "change-atomic"}
+    moved = world.client.post(f"{url}/change", headers=world.headers(**key), json=cheaper)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["flight_ids"] == [CHEAPER.id]
+    again = world.client.post(f"{url}/change", headers=world.headers(**key), json=cheaper)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    # The difference was refunded after the change's transaction: the answer kept with it
+    # shows the refunds asked for; the later one (refunds given) could not be kept.
+    assert len(answers) == 1
+    assert again.content == moved.content
+    assert {r["state"] for r in again.json()["refunds"]} == {"pending"}
+
+    monkeypatch.setattr(IdempotentRequests, "answer", keep)
+    quote = world.client.post(f"{url}/cancellation-quote", headers=world.headers(), json={})
+    quote_id = {"quote_id": quote.json()["id"]}
+    key = {"Idempotency-Key": "cancel-1"}
+    done = world.client.post(f"{url}/cancellation", headers=world.headers(**key), json=quote_id)
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "refunded"
+    replay = world.client.post(f"{url}/cancellation", headers=world.headers(**key), json=quote_id)
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.content == done.content  # the later answer (refunds given) replaced it
+    assert {r["state"] for r in replay.json()["refunds"]} == {"done"}
+
+
 def test_a_confirmation_the_database_fails_once_is_made_again_not_refunded(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
