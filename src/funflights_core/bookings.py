@@ -46,7 +46,7 @@ from funflights_core.errors import (
 from funflights_core.exchange import CurrencyExchange
 from funflights_core.flight import Flight, FlightStatus
 from funflights_core.flight_search import FEW_SEATS, SALE_LEAD
-from funflights_core.idempotency import IdempotencyRecord, KeyInUse
+from funflights_core.idempotency import ABANDONED_AFTER, IdempotencyRecord, KeyInUse
 from funflights_core.ids import IdGenerator
 from funflights_core.loyalty import points_to_usd
 from funflights_core.loyalty_accounts import LoyaltyService
@@ -74,8 +74,6 @@ from funflights_core.unit_of_work import TenantUnitOfWork, UnitOfWorkFactory
 
 _log = logging.getLogger(__name__)
 DEFAULT_HOLD = timedelta(minutes=15)
-STALE = timedelta(minutes=5)
-"""A callback claimed this long ago and never answered was abandoned (its process died)."""
 QUOTE_VALID_FOR = timedelta(minutes=15)
 DEFAULT_BAG_FEE = (Decimal(40), "EUR")
 """One extra checked bag on one flight, before conversion to the booking's currency."""
@@ -636,13 +634,15 @@ class BookingService:
     ) -> IdempotencyRecord | None:
         """Claim a callback's event id; a claim abandoned by a dead process is taken over."""
         now = self._clock.now()
+        record = IdempotencyRecord(event_id, actor, event_id, now)
         async with self._database.for_tenant(tenant_id) as uow:
-            claimed = await uow.idempotency.claim(IdempotencyRecord(event_id, actor, event_id, now))
-            if claimed is not None and not claimed.answered and now - claimed.created_at > STALE:
-                await uow.idempotency.release(event_id, actor)
-                claimed = await uow.idempotency.claim(
-                    IdempotencyRecord(event_id, actor, event_id, now)
-                )
+            claimed = await uow.idempotency.claim(record)
+            stale = claimed is not None and now - claimed.created_at >= ABANDONED_AFTER
+            if claimed is not None and stale and not claimed.answered:
+                if await uow.idempotency.take_over(record, claimed.created_at):
+                    claimed = None
+                else:  # another process took it over first
+                    claimed = await uow.idempotency.claim(record)
             await uow.commit()
         return claimed
 

@@ -17,6 +17,9 @@ from funflights_core.errors import Conflict, InvalidInput
 
 KEPT_FOR = timedelta(hours=24)
 """How long a key's response is kept for replays."""
+ABANDONED_AFTER = timedelta(minutes=5)
+"""A claim unanswered this long was abandoned (its process died mid-way): the next request
+with the key takes it over. Far longer than any request takes (providers time out first)."""
 MAX_KEY_LENGTH = 200
 
 

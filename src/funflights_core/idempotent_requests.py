@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from funflights_core.clock import Clock
-from funflights_core.idempotency import KEPT_FOR, IdempotencyRecord
+from funflights_core.idempotency import ABANDONED_AFTER, KEPT_FOR, IdempotencyRecord
 from funflights_core.unit_of_work import UnitOfWorkFactory
+
+_log = logging.getLogger(__name__)
 
 
 class IdempotentRequests:
@@ -27,6 +31,18 @@ class IdempotentRequests:
             await uow.commit()
         if found is None:
             return None
+        stale = self._clock.now() - found.created_at >= ABANDONED_AFTER
+        if stale and not found.answered and found.fingerprint == fingerprint:
+            # Its request was abandoned (a server stopped mid-way): every keyed answer is
+            # kept in the transaction of its work, so that work was not done, or (a payment
+            # under way) the booking itself refuses to be paid twice. The replay does it.
+            async with self._database.for_tenant(tenant_id, one_statement=True) as uow:
+                taken = await uow.idempotency.take_over(record, found.created_at)
+                await uow.commit()
+            if taken:
+                _log.warning("Idempotency-Key claimed at %s taken over", found.created_at)
+                return None
+            return await self.claim(tenant_id, key, owner, fingerprint)
         if self._clock.now() - found.created_at >= KEPT_FOR and found.answered:
             async with self._database.for_tenant(tenant_id) as uow:
                 await uow.idempotency.forget_before(self._clock.now() - KEPT_FOR)

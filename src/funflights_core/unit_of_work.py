@@ -443,6 +443,11 @@ class IdempotencyKeys(Protocol):
         """Keep the response of the claimed key's first request."""
         ...
 
+    async def take_over(self, record: IdempotencyRecord, claimed_at: datetime) -> bool:
+        """Claim anew, as ``record``, a key still unanswered since ``claimed_at`` (its first
+        request was abandoned): whether this caller got it (one of several racing does)."""
+        ...
+
     async def release(self, key: str, owner: str) -> None:
         """Drop an unanswered claim (the request failed on our side: it may be sent again)."""
         ...

@@ -340,6 +340,30 @@ class BookingsPersistenceContract:
             assert await uow.idempotency.forget_before(NOW + timedelta(seconds=1)) == 2
             await uow.commit()
 
+    async def test_an_abandoned_claim_is_taken_over_by_one_caller(
+        self, database: UnitOfWorkFactory
+    ) -> None:
+        first = IdempotencyRecord("key-3", "customer:u-1", "f" * 64, NOW)
+        later = attrs.evolve(first, created_at=NOW + timedelta(minutes=6))
+        answered = IdempotencyRecord("key-4", "customer:u-1", "f" * 64, NOW)
+        async with database.for_tenant("default") as uow:
+            await uow.idempotency.claim(first)
+            await uow.idempotency.claim(answered)
+            await uow.idempotency.answer("key-4", "customer:u-1", 201, b"{}")
+            await uow.commit()
+        async with database.for_tenant("default") as uow:
+            assert await uow.idempotency.take_over(later, NOW)
+            assert not await uow.idempotency.take_over(later, NOW)  # no longer as it was read
+            assert not await uow.idempotency.take_over(attrs.evolve(answered, key="key-9"), NOW)
+            # an answered key stays answered
+            assert not await uow.idempotency.take_over(attrs.evolve(later, key="key-4"), NOW)
+            await uow.commit()
+        async with database.for_tenant("default") as uow:
+            assert await uow.idempotency.claim(first) == later
+            stored = await uow.idempotency.claim(answered)
+        assert stored is not None
+        assert stored.status == 201
+
     async def test_work_of_one_statement_is_kept_and_seen_at_once(
         self, database: UnitOfWorkFactory
     ) -> None:

@@ -280,6 +280,15 @@ class InMemoryIdempotencyKeys:
         if record is not None:
             self._tables.idempotency[found] = attrs.evolve(record, status=status, body=body)
 
+    async def take_over(self, record: IdempotencyRecord, claimed_at: datetime) -> bool:
+        """Claim anew a key unanswered since ``claimed_at``: whether this caller got it."""
+        found = (self._tenant_id, record.owner, record.key)
+        stale = self._tables.idempotency.get(found)
+        if stale is None or stale.answered or stale.created_at != claimed_at:
+            return False
+        self._tables.idempotency[found] = record
+        return True
+
     async def release(self, key: str, owner: str) -> None:
         """Drop an unanswered claim."""
         found = (self._tenant_id, owner, key)

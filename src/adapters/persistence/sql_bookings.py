@@ -121,6 +121,18 @@ _KEY = and_(
 )
 _GET_KEY = select(_KEYS).where(_KEY)
 _RELEASE_KEY = delete(_KEYS).where(_KEY, _KEYS.c.status.is_(None))
+_TAKE_OVER_KEY = update(_KEYS).where(
+    _KEY,
+    _KEYS.c.status.is_(None),
+    # Only the claim as the caller read it: of several taking it over, one changes it.
+    _KEYS.c.created_at == bindparam("w_claimed_at", type_=_KEYS.c.created_at.type),
+)
+_DELIVERED = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("w_id"))
+    .values(state=EventState.DELIVERED.value, last_error=None)
+)
+"""Every event delivered (one a booking at least) is marked with it."""
 _ANSWER_KEY = update(_KEYS).where(_KEY)
 
 
@@ -403,11 +415,7 @@ class SqlOutboxQueue:
 
     async def delivered(self, event_id: str, at: datetime) -> None:
         """Mark an event delivered."""
-        await self._session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == event_id)
-            .values(state=EventState.DELIVERED.value, delivered_at=at, last_error=None)
-        )
+        await run(self._session, _DELIVERED, {"w_id": event_id, "delivered_at": at})
 
     async def failed(self, event_id: str, error: str, *, retry_at: datetime | None) -> None:
         """Record a failed delivery: try again at ``retry_at``, or never (dead) when None."""
@@ -498,6 +506,15 @@ class SqlIdempotencyKeys:
         await run(
             self._session, _ANSWER_KEY, self._is(key, owner) | {"status": status, "body": body}
         )
+
+    async def take_over(self, record: IdempotencyRecord, claimed_at: datetime) -> bool:
+        """Claim anew a key unanswered since ``claimed_at``: whether this caller got it."""
+        values = self._is(record.key, record.owner) | {
+            "w_claimed_at": claimed_at,
+            "fingerprint": record.fingerprint,
+            "created_at": record.created_at,
+        }
+        return changed(await run(self._session, _TAKE_OVER_KEY, values)) == 1
 
     async def release(self, key: str, owner: str) -> None:
         """Drop an unanswered claim."""

@@ -9,7 +9,13 @@ import pytest
 from adapters.clocks import ManualClock
 from adapters.persistence.in_memory import InMemoryDatabase
 from funflights_core.errors import InvalidInput
-from funflights_core.idempotency import KeyInUse, KeyReused, checked_key, fingerprint
+from funflights_core.idempotency import (
+    ABANDONED_AFTER,
+    KeyInUse,
+    KeyReused,
+    checked_key,
+    fingerprint,
+)
 from funflights_core.idempotent_requests import IdempotentRequests
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -68,3 +74,26 @@ async def test_keys_are_forgotten_after_a_day(
 def test_unusable_keys_are_refused(key: str) -> None:
     with pytest.raises(InvalidInput):
         checked_key(key)
+
+
+async def test_a_claim_left_unanswered_for_five_minutes_is_taken_over_by_a_replay(
+    keys: tuple[IdempotentRequests, ManualClock],
+) -> None:
+    requests, clock = keys
+    assert await requests.claim("default", "k-1", "user:ada", BODY) is None
+    clock.advance(ABANDONED_AFTER.total_seconds() - 1)
+    with pytest.raises(KeyInUse):  # perhaps still at work
+        await requests.claim("default", "k-1", "user:ada", BODY)
+    clock.advance(1)
+    with pytest.raises(KeyReused):  # another request may not take it
+        await requests.claim("default", "k-1", "user:ada", fingerprint("POST", "/x", b""))
+
+    assert await requests.claim("default", "k-1", "user:ada", BODY) is None  # abandoned: redo
+
+    with pytest.raises(KeyInUse):  # the replay's own claim is fresh
+        await requests.claim("default", "k-1", "user:ada", BODY)
+    await requests.answer("default", "k-1", "user:ada", 201, b"{}")
+    clock.advance(ABANDONED_AFTER.total_seconds() * 2)
+    replay = await requests.claim("default", "k-1", "user:ada", BODY)
+    assert replay is not None
+    assert replay.status == 201  # an answered key is replayed, however old (up to a day)

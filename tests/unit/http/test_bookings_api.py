@@ -517,6 +517,34 @@ def test_a_keyed_cancellation_and_change_keep_their_answer_with_the_booking(
     assert {r["state"] for r in replay.json()["refunds"]} == {"done"}
 
 
+def test_a_key_whose_request_died_is_taken_over_by_a_replay_after_five_minutes(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = type(world.parts.bookings)
+    hold = service.hold
+
+    async def dies(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(service, "hold", dies)
+    monkeypatch.setattr(IdempotentRequests, "release", dies)  # nothing left to release it
+    key = {"Idempotency-Key": "hold-died"}
+    body = {"offer_id": world.offer(), "travellers": [ADA]}
+    crashed = world.client.post("/api/v1/bookings", headers=world.headers(**key), json=body)
+    assert crashed.status_code == 500
+    monkeypatch.setattr(service, "hold", hold)
+
+    in_progress = world.client.post("/api/v1/bookings", headers=world.headers(**key), json=body)
+    assert in_progress.status_code == 409  # as far as anyone knows, still at work
+    world.later(5)
+    retried = world.client.post("/api/v1/bookings", headers=world.headers(**key), json=body)
+
+    assert retried.status_code == 201, retried.text
+    replay = world.client.post("/api/v1/bookings", headers=world.headers(**key), json=body)
+    assert replay.content == retried.content
+    assert len(world.client.get("/api/v1/bookings", headers=world.headers()).json()) == 1
+
+
 def test_a_confirmation_the_database_fails_once_is_made_again_not_refunded(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
