@@ -18,6 +18,11 @@ class postgres_schema:  # noqa: N801 - used like a function
         self._url = url
         self._schema = f"test_{uuid.uuid4().hex[:12]}"
 
+    @property
+    def name(self) -> str:
+        """The schema's name."""
+        return self._schema
+
     async def __aenter__(self) -> SqlUnitOfWorkFactory:
         admin = create_engine(self._url)
         async with admin.begin() as connection:

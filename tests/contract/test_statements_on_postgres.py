@@ -4,7 +4,9 @@ dropped connection invalidated and replaced."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 import os
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
@@ -34,6 +36,7 @@ ADD = insert(ENTRIES)
 MINE = select(ENTRIES.c.id, ENTRIES.c.at, ENTRIES.c.spend_amount).where(
     ENTRIES.c.customer_id == bindparam("who")
 )
+POINTS = select(ENTRIES.c.points).where(ENTRIES.c.customer_id == bindparam("who"))
 SPENT = select(func.sum(ENTRIES.c.spend_amount.cast(Numeric())).label("total")).where(
     ENTRIES.c.customer_id == bindparam("who")
 )
@@ -217,3 +220,63 @@ async def test_a_statement_built_per_call_is_not_kept_after_it() -> None:
             gc.collect()
         assert len(statements._COMPILED) <= before + 1
         assert MINE in statements._COMPILED  # a module's own statements stay compiled
+
+
+async def test_connections_beyond_the_pool_size_are_closed_when_given_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert POSTGRES_URL is not None
+    async with postgres_schema(POSTGRES_URL) as database:
+        pool = database.engine.sync_engine.pool
+        release = asyncio.Event()
+
+        async def busy() -> None:
+            async with database.for_tenant("default") as uow:
+                await run(uow.session, MINE, {"who": "c1"})
+                await release.wait()
+
+        tasks = [asyncio.create_task(busy()) for _ in range(8)]  # 5 pooled, 3 overflow
+        await asyncio.sleep(0.3)
+        assert pool.checkedout() == 8  # type: ignore[attr-defined]
+        release.set()
+        with caplog.at_level(logging.ERROR, logger="sqlalchemy.pool"):
+            await asyncio.gather(*tasks)
+        assert not caplog.records  # the overflow ones were closed (awaited), not dropped
+        assert pool.checkedin() == pool.size()  # type: ignore[attr-defined]
+
+
+async def test_statements_are_prepared_again_after_a_schema_change() -> None:
+    assert POSTGRES_URL is not None
+    schema = postgres_schema(POSTGRES_URL)
+    async with schema:
+        # One pooled connection: the one that prepared the statement meets the change.
+        engine = create_engine(POSTGRES_URL, schema=schema.name, pool_size=1)
+        database = SqlUnitOfWorkFactory(engine)
+        try:
+            async with database.for_tenant("default") as uow:
+                await run(uow.session, POINTS, {"who": "c1"})  # prepared on it
+            admin = create_engine(POSTGRES_URL)
+            try:
+                async with admin.begin() as connection:
+                    table = f'"{schema.name}".loyalty_entries'
+                    sql = f"ALTER TABLE {table} ALTER COLUMN points TYPE bigint"
+                    await connection.execute(text(sql))
+            finally:
+                await admin.dispose()
+            outcomes = []
+            for _ in range(3):
+                try:
+                    async with database.for_tenant("default") as uow:
+                        outcomes.append((await run(uow.session, POINTS, {"who": "c1"})).all())
+                except DBAPIError:
+                    outcomes.append(None)
+        finally:
+            await engine.dispose()
+        assert outcomes[1:] == [[], []]  # at most the first fails
+
+
+async def test_a_parameter_not_given_is_refused_not_taken_as_null() -> None:
+    assert POSTGRES_URL is not None
+    async with postgres_schema(POSTGRES_URL) as database, database.for_tenant("default") as uow:
+        with pytest.raises(ValueError, match="who"):
+            await run(uow.session, MINE, {"whom": "c1"})

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.pool import QueuePool
 
 LINK = "asyncpg_link"
 """The key of a session's ``info`` holding the link it is bound to."""
@@ -74,12 +75,21 @@ class AsyncpgLink:
                 if self.session.sync_session.identity_map:
                     await self.session.close()  # objects it loaded are detached
             finally:
-                if self.adapted._transaction is None and not self.connection.invalidated:
-                    # Nothing is left to roll back, so giving the connection back does no
-                    # I/O: done directly, without the two greenlet switches (~40 us).
+                if self._kept_without_io():
+                    # Nothing is left to roll back and the pool keeps it, so giving the
+                    # connection back does no I/O: done directly, without the two greenlet
+                    # switches (~40 us).
                     self.connection.sync_connection.close()  # type: ignore[union-attr]
                 else:
-                    await self.connection.close()
+                    await self.connection.close()  # closing one the pool does not keep awaits
+
+    def _kept_without_io(self) -> bool:
+        if self.adapted._transaction is not None or self.connection.invalidated:
+            return False
+        pool = self.connection.sync_engine.pool
+        # A connection beyond the pool's size (overflow) is closed on return, which awaits.
+        # Nothing awaits between this check and the return, so no other can fill the pool.
+        return isinstance(pool, QueuePool) and pool.checkedin() < pool.size()
 
     async def _end(self, how: str) -> None:
         adapted = self.adapted
@@ -104,6 +114,10 @@ class AsyncpgLink:
             self.adapted._handle_exception(error)  # raises the DBAPI form of the error
         except Exception as dbapi_error:
             error = dbapi_error
+        if isinstance(error, dbapi.InvalidCachedStatementError | dbapi.InternalServerError):
+            # A schema change made prepared statements stale: as SQLAlchemy does, every
+            # connection prepares them again from now on (this one fails once).
+            dialect._invalidate_schema_cache()  # type: ignore[attr-defined]
         gone = isinstance(error, dbapi.Error) and dialect.is_disconnect(error, self.adapted, None)
         wrapped = DBAPIError.instance(
             sql,

@@ -78,6 +78,8 @@ class _Compiled:
 
     sql: str
     defaults: Mapping[str, Any]
+    required: frozenset[str]
+    """Parameters without a default value: each call must give them."""
     names: tuple[str, ...]
     binds: tuple[Callable[[Any], Any] | None, ...]
     row: Callable[..., Any]
@@ -89,6 +91,10 @@ class _Compiled:
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
         """The positional arguments for these parameters (defaults for those not given)."""
+        missing = self.required - params.keys()
+        if missing:
+            # As SQLAlchemy refuses: a misspelt name must not quietly become NULL.
+            raise ValueError(f"a value is required for {', '.join(sorted(missing))}")
         values = {**self.defaults, **params}
         return [
             value if bind is None else bind(value)
@@ -142,6 +148,7 @@ def _compiled(statement: Executable, keys: frozenset[str], dialect: Dialect) -> 
         ready = _Compiled(
             sql=str(compiled),
             defaults={key: bind.effective_value for key, bind in compiled.binds.items()},
+            required=frozenset(key for key, bind in compiled.binds.items() if bind.required),
             names=names,
             binds=tuple(processors.get(name) for name in names),
             row=namedtuple("Row", fields, rename=True) if fields else tuple,
@@ -174,7 +181,10 @@ async def _on_asyncpg(link: AsyncpgLink, compiled: _Compiled, arguments: list[An
     try:
         async with adapted._execute_mutex:
             await link.begun()
-            prepared, _ = await adapted._prepare(compiled.sql, 0)
+            dialect: Any = link.connection.dialect
+            prepared, _ = await adapted._prepare(
+                compiled.sql, dialect._invalidate_schema_cache_asof
+            )
             records = await prepared.fetch(*arguments)
             counted = _COUNTED.match(prepared.get_statusmsg() or "")
     except Exception as error:
