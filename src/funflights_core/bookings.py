@@ -607,7 +607,8 @@ class BookingService:
         if tenant_id is None:
             return "ignored: no such booking"
         actor = f"payments:{method.name}"
-        claimed = await self._claim_event(tenant_id, event.event_id, actor)
+        now = self._clock.now()  # the claim's time: only this claim is answered or released
+        claimed = await self._claim_event(tenant_id, event.event_id, actor, now)
         if claimed is not None:
             if claimed.answered:
                 return "ignored: already applied"
@@ -621,19 +622,21 @@ class BookingService:
         except BaseException:
             # Not applied: the provider's next attempt must be taken, not ignored.
             async with self._database.for_tenant(tenant_id) as uow:
-                await uow.idempotency.release(event.event_id, actor)
+                await uow.idempotency.release(event.event_id, actor, claimed_at=now)
                 await uow.commit()
             raise
         async with self._database.for_tenant(tenant_id) as uow:
-            await uow.idempotency.answer(event.event_id, actor, 200, outcome.encode())
+            # Not kept if another process took the claim over meanwhile: applying an event
+            # twice changes nothing (the booking holds the payment already).
+            answer = outcome.encode()
+            await uow.idempotency.answer(event.event_id, actor, 200, answer, claimed_at=now)
             await uow.commit()
         return outcome
 
     async def _claim_event(
-        self, tenant_id: str, event_id: str, actor: str
+        self, tenant_id: str, event_id: str, actor: str, now: datetime
     ) -> IdempotencyRecord | None:
         """Claim a callback's event id; a claim abandoned by a dead process is taken over."""
-        now = self._clock.now()
         record = IdempotencyRecord(event_id, actor, event_id, now)
         async with self._database.for_tenant(tenant_id) as uow:
             claimed = await uow.idempotency.claim(record)

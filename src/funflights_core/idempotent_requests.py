@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from funflights_core.clock import Clock
 from funflights_core.idempotency import ABANDONED_AFTER, KEPT_FOR, IdempotencyRecord
@@ -19,12 +20,22 @@ class IdempotentRequests:
         self._clock = clock
 
     async def claim(
-        self, tenant_id: str, key: str, owner: str, fingerprint: str
+        self,
+        tenant_id: str,
+        key: str,
+        owner: str,
+        fingerprint: str,
+        *,
+        at: datetime | None = None,
     ) -> IdempotencyRecord | None:
         """None when this request is the first with the key (do the work, then ``answer``);
         otherwise the first request's record, as a replay may use it (``KeyReused`` for a
-        different request, ``KeyInUse`` while the first is still at work)."""
-        record = IdempotencyRecord(key, owner, fingerprint, self._clock.now())
+        different request, ``KeyInUse`` while the first is still at work).
+
+        ``at``: the claim's time (now unless given), which ``answer`` and ``release`` then
+        name, so that a request whose claim was taken over changes nothing of the key."""
+        at = at or self._clock.now()
+        record = IdempotencyRecord(key, owner, fingerprint, at)
         # Committed at once, on its own: a concurrent request must see the claim.
         async with self._database.for_tenant(tenant_id, one_statement=True) as uow:
             found = await uow.idempotency.claim(record)
@@ -42,24 +53,38 @@ class IdempotentRequests:
             if taken:
                 _log.warning("Idempotency-Key claimed at %s taken over", found.created_at)
                 return None
-            return await self.claim(tenant_id, key, owner, fingerprint)
+            return await self.claim(tenant_id, key, owner, fingerprint, at=at)
         if self._clock.now() - found.created_at >= KEPT_FOR and found.answered:
             async with self._database.for_tenant(tenant_id) as uow:
                 await uow.idempotency.forget_before(self._clock.now() - KEPT_FOR)
                 await uow.commit()
-            return await self.claim(tenant_id, key, owner, fingerprint)
+            return await self.claim(tenant_id, key, owner, fingerprint, at=at)
         return found.replay_for(fingerprint)
 
-    async def answer(self, tenant_id: str, key: str, owner: str, status: int, body: bytes) -> None:
-        """Keep the first request's response for replays."""
+    async def answer(
+        self,
+        tenant_id: str,
+        key: str,
+        owner: str,
+        status: int,
+        body: bytes,
+        *,
+        claimed_at: datetime | None = None,
+    ) -> bool:
+        """Keep the first request's response for replays: whether it was kept (not if
+        the claim made at ``claimed_at`` was taken over since)."""
         async with self._database.for_tenant(tenant_id, one_statement=True) as uow:
-            await uow.idempotency.answer(key, owner, status, body)
+            kept = await uow.idempotency.answer(key, owner, status, body, claimed_at=claimed_at)
             await uow.commit()
+        return kept
 
-    async def release(self, tenant_id: str, key: str, owner: str) -> None:
-        """The first request failed: the key may be used again."""
+    async def release(
+        self, tenant_id: str, key: str, owner: str, *, claimed_at: datetime | None = None
+    ) -> None:
+        """The first request failed: the key may be used again (``claimed_at``: unless
+        another request took the claim over since)."""
         async with self._database.for_tenant(tenant_id, one_statement=True) as uow:
-            await uow.idempotency.release(key, owner)
+            await uow.idempotency.release(key, owner, claimed_at=claimed_at)
             await uow.commit()
 
     async def forget_expired(self) -> int:

@@ -439,8 +439,17 @@ class IdempotencyKeys(Protocol):
         stored record instead (nothing changes)."""
         ...
 
-    async def answer(self, key: str, owner: str, status: int, body: bytes) -> None:
-        """Keep the response of the claimed key's first request."""
+    async def answer(
+        self,
+        key: str,
+        owner: str,
+        status: int,
+        body: bytes,
+        *,
+        claimed_at: datetime | None = None,
+    ) -> bool:
+        """Keep the response of the claimed key's first request: whether it was kept
+        (``claimed_at``: only if the claim is still the one made then, not taken over)."""
         ...
 
     async def take_over(self, record: IdempotencyRecord, claimed_at: datetime) -> bool:
@@ -448,8 +457,9 @@ class IdempotencyKeys(Protocol):
         request was abandoned): whether this caller got it (one of several racing does)."""
         ...
 
-    async def release(self, key: str, owner: str) -> None:
-        """Drop an unanswered claim (the request failed on our side: it may be sent again)."""
+    async def release(self, key: str, owner: str, *, claimed_at: datetime | None = None) -> None:
+        """Drop an unanswered claim (the request failed on our side: it may be sent again);
+        ``claimed_at``: only the claim made then, not one that took it over."""
         ...
 
     async def forget_before(self, moment: datetime) -> int:

@@ -361,8 +361,22 @@ class BookingsPersistenceContract:
         async with database.for_tenant("default") as uow:
             assert await uow.idempotency.claim(first) == later
             stored = await uow.idempotency.claim(answered)
+            # The request that claimed at NOW no longer answers nor releases the key.
+            assert not await uow.idempotency.answer(
+                "key-3", "customer:u-1", 201, b"{}", claimed_at=NOW
+            )
+            await uow.idempotency.release("key-3", "customer:u-1", claimed_at=NOW)
+            assert await uow.idempotency.claim(first) == later
+            kept = await uow.idempotency.answer(
+                "key-3", "customer:u-1", 200, b"[]", claimed_at=later.created_at
+            )
+            assert kept
+            await uow.commit()
         assert stored is not None
         assert stored.status == 201
+        async with database.for_tenant("default") as uow:
+            taken = await uow.idempotency.claim(first)
+        assert taken == attrs.evolve(later, status=200, body=b"[]")
 
     async def test_work_of_one_statement_is_kept_and_seen_at_once(
         self, database: UnitOfWorkFactory

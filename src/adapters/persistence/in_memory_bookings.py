@@ -273,12 +273,22 @@ class InMemoryIdempotencyKeys:
         self._tables.idempotency[key] = record
         return None
 
-    async def answer(self, key: str, owner: str, status: int, body: bytes) -> None:
-        """Keep the response of the claimed key's first request."""
+    async def answer(
+        self,
+        key: str,
+        owner: str,
+        status: int,
+        body: bytes,
+        *,
+        claimed_at: datetime | None = None,
+    ) -> bool:
+        """Keep the response of the claimed key's first request: whether it was kept."""
         found = (self._tenant_id, owner, key)
         record = self._tables.idempotency.get(found)
-        if record is not None:
-            self._tables.idempotency[found] = attrs.evolve(record, status=status, body=body)
+        if record is None or claimed_at not in (None, record.created_at):
+            return False
+        self._tables.idempotency[found] = attrs.evolve(record, status=status, body=body)
+        return True
 
     async def take_over(self, record: IdempotencyRecord, claimed_at: datetime) -> bool:
         """Claim anew a key unanswered since ``claimed_at``: whether this caller got it."""
@@ -289,11 +299,13 @@ class InMemoryIdempotencyKeys:
         self._tables.idempotency[found] = record
         return True
 
-    async def release(self, key: str, owner: str) -> None:
-        """Drop an unanswered claim."""
+    async def release(self, key: str, owner: str, *, claimed_at: datetime | None = None) -> None:
+        """Drop an unanswered claim (``claimed_at``: only the claim made then)."""
         found = (self._tenant_id, owner, key)
         record = self._tables.idempotency.get(found)
-        if record is not None and not record.answered:
+        if record is None or claimed_at not in (None, record.created_at):
+            return
+        if not record.answered:
             del self._tables.idempotency[found]
 
     async def forget_before(self, moment: datetime) -> int:

@@ -121,12 +121,10 @@ _KEY = and_(
 )
 _GET_KEY = select(_KEYS).where(_KEY)
 _RELEASE_KEY = delete(_KEYS).where(_KEY, _KEYS.c.status.is_(None))
-_TAKE_OVER_KEY = update(_KEYS).where(
-    _KEY,
-    _KEYS.c.status.is_(None),
-    # Only the claim as the caller read it: of several taking it over, one changes it.
-    _KEYS.c.created_at == bindparam("w_claimed_at", type_=_KEYS.c.created_at.type),
-)
+_CLAIMED_AT = _KEYS.c.created_at == bindparam("w_claimed_at", type_=_KEYS.c.created_at.type)
+"""The claim as it was made: one taken over since (by a later request) does not match."""
+_TAKE_OVER_KEY = update(_KEYS).where(_KEY, _KEYS.c.status.is_(None), _CLAIMED_AT)
+_RELEASE_CLAIM = delete(_KEYS).where(_KEY, _KEYS.c.status.is_(None), _CLAIMED_AT)
 _DELIVERED = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("w_id"))
@@ -134,6 +132,7 @@ _DELIVERED = (
 )
 """Every event delivered (one a booking at least) is marked with it."""
 _ANSWER_KEY = update(_KEYS).where(_KEY)
+_ANSWER_CLAIM = update(_KEYS).where(_KEY, _CLAIMED_AT)
 
 
 def _audit_params(audit: AuditEntry) -> dict[str, Any]:
@@ -501,11 +500,21 @@ class SqlIdempotencyKeys:
     def _is(self, key: str, owner: str) -> dict[str, str]:
         return {"w_tenant": self._tenant_id, "w_owner": owner, "w_key": key}
 
-    async def answer(self, key: str, owner: str, status: int, body: bytes) -> None:
-        """Keep the response of the claimed key's first request."""
-        await run(
-            self._session, _ANSWER_KEY, self._is(key, owner) | {"status": status, "body": body}
-        )
+    async def answer(
+        self,
+        key: str,
+        owner: str,
+        status: int,
+        body: bytes,
+        *,
+        claimed_at: datetime | None = None,
+    ) -> bool:
+        """Keep the response of the claimed key's first request: whether it was kept."""
+        values = self._is(key, owner) | {"status": status, "body": body}
+        if claimed_at is None:
+            return changed(await run(self._session, _ANSWER_KEY, values)) == 1
+        values["w_claimed_at"] = claimed_at
+        return changed(await run(self._session, _ANSWER_CLAIM, values)) == 1
 
     async def take_over(self, record: IdempotencyRecord, claimed_at: datetime) -> bool:
         """Claim anew a key unanswered since ``claimed_at``: whether this caller got it."""
@@ -516,9 +525,13 @@ class SqlIdempotencyKeys:
         }
         return changed(await run(self._session, _TAKE_OVER_KEY, values)) == 1
 
-    async def release(self, key: str, owner: str) -> None:
-        """Drop an unanswered claim."""
-        await run(self._session, _RELEASE_KEY, self._is(key, owner))
+    async def release(self, key: str, owner: str, *, claimed_at: datetime | None = None) -> None:
+        """Drop an unanswered claim (``claimed_at``: only the claim made then)."""
+        if claimed_at is None:
+            await run(self._session, _RELEASE_KEY, self._is(key, owner))
+            return
+        values = self._is(key, owner) | {"w_claimed_at": claimed_at}
+        await run(self._session, _RELEASE_CLAIM, values)
 
     async def forget_before(self, moment: datetime) -> int:
         """Drop keys claimed before ``moment``; how many."""

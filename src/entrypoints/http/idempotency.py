@@ -12,7 +12,7 @@ from litestar import Request, Response
 from entrypoints.http.api_context import ApiContext
 from funflights_core.booking import Booking
 from funflights_core.bookings import Receipt
-from funflights_core.idempotency import checked_key, fingerprint
+from funflights_core.idempotency import IdempotencyRecord, KeyInUse, checked_key, fingerprint
 from funflights_core.unit_of_work import TenantUnitOfWork
 
 REPLAYED = "Idempotent-Replayed"
@@ -57,9 +57,11 @@ async def idempotent(
     tenant = api.caller.tenant.id
     requests = api.services.idempotency
     body = await request.body()
-    first = await requests.claim(
-        tenant, key, owner, fingerprint(request.method, request.url.path, body)
-    )
+    # The claim's time is its token: were the claim taken over by a replay (this request
+    # taking over 5 minutes), nothing this request does touches the key any more.
+    at = api.services.clock.now()
+    print_ = fingerprint(request.method, request.url.path, body)
+    first = await requests.claim(tenant, key, owner, print_, at=at)
     if first is not None:
         # replay_for let through only an answered record.
         response = _json(first.status or 200, first.body or b"")
@@ -73,7 +75,13 @@ async def idempotent(
         async def keep(uow: TenantUnitOfWork, booking: Booking) -> None:
             status, done = present(booking)
             encoded = msgspec.json.encode(done)
-            await uow.idempotency.answer(key, owner, status, encoded)
+            if not await uow.idempotency.answer(key, owner, status, encoded, claimed_at=at):
+                # The claim was taken over (this request took more than 5 minutes). Kept
+                # anew if the key is free again (the later request failed and let it go);
+                # if another request holds it, this one's work is rolled back.
+                answered = IdempotencyRecord(key, owner, print_, at, status, encoded)
+                if await uow.idempotency.claim(answered) is not None:
+                    raise KeyInUse("this request's Idempotency-Key was taken over by another")
             kept.append((status, encoded))
 
         receipt = keep
@@ -81,13 +89,13 @@ async def idempotent(
         status, done = await work(receipt)
         encoded = msgspec.json.encode(done)
     except BaseException:
-        await requests.release(tenant, key, owner)  # an answered key stays as it is
+        await requests.release(tenant, key, owner, claimed_at=at)  # answered: kept as it is
         raise
     if not kept:
-        await requests.answer(tenant, key, owner, status, encoded)
+        await requests.answer(tenant, key, owner, status, encoded, claimed_at=at)
     elif kept[-1] != (status, encoded):
         try:
-            await requests.answer(tenant, key, owner, status, encoded)
+            await requests.answer(tenant, key, owner, status, encoded, claimed_at=at)
         except Exception:
             # The work is done and its first answer is kept: give that one, as replays will.
             _log.warning("the later answer of an Idempotency-Key was not kept", exc_info=True)

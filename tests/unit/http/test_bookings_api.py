@@ -25,6 +25,7 @@ from entrypoints.settings import Settings
 from funflights_core.access_token import AccessClaims
 from funflights_core.api_keys import ApiKeyService
 from funflights_core.flight import Cabin, CabinClass, Fare, Flight, Leg, flight_id
+from funflights_core.idempotency import KeyInUse, fingerprint
 from funflights_core.idempotent_requests import IdempotentRequests
 from funflights_core.identity import IdentityService
 from funflights_core.money import Currency, Money
@@ -486,7 +487,7 @@ def test_a_keyed_cancellation_and_change_keep_their_answer_with_the_booking(
     keep = IdempotentRequests.answer
     answers: list[bytes] = []
 
-    async def failing(self: Any, *args: Any) -> None:
+    async def failing(self: Any, *args: Any, **_: Any) -> None:
         answers.append(args[-1])
         raise RuntimeError("the answer must be kept in the booking's transaction")
 
@@ -543,6 +544,45 @@ def test_a_key_whose_request_died_is_taken_over_by_a_replay_after_five_minutes(
     replay = world.client.post("/api/v1/bookings", headers=world.headers(**key), json=body)
     assert replay.content == retried.content
     assert len(world.client.get("/api/v1/bookings", headers=world.headers()).json()) == 1
+
+
+@pytest.mark.parametrize("replay_still_at_work", [True, False])
+def test_a_request_whose_key_was_taken_over_keeps_nothing_while_the_other_holds_it(
+    world: World, monkeypatch: pytest.MonkeyPatch, replay_still_at_work: bool
+) -> None:
+    # Request A is slow: after 5 minutes its retry B takes the key over. A must then not
+    # answer for B (nor book twice); if B has given the key up, A's answer is kept.
+    service = type(world.parts.bookings)
+    hold = service.hold
+    body = json.dumps({"offer_id": world.offer(), "travellers": [ADA]}).encode()
+    print_ = fingerprint("POST", "/api/v1/bookings", body)
+    owner = f"user:{world.buyers['ada'].customer_id}"
+    keys = world.parts.idempotency
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        world.clock.advance(6 * 60)
+        assert await keys.claim("default", "slow-1", owner, print_) is None  # B takes over
+        if not replay_still_at_work:
+            await keys.release("default", "slow-1", owner)  # B failed and let it go
+        return await hold(*args, **kwargs)
+
+    monkeypatch.setattr(service, "hold", slow)
+    headers = {**world.headers(**{"Idempotency-Key": "slow-1"}), "Content-Type": "application/json"}
+    first = world.client.post("/api/v1/bookings", headers=headers, content=body)
+    monkeypatch.setattr(service, "hold", hold)
+    trips = world.client.get("/api/v1/bookings", headers=world.headers()).json()
+
+    if replay_still_at_work:
+        assert first.status_code == 409, first.text
+        assert trips == []  # A's hold was rolled back: only B may book with this key
+        with pytest.raises(KeyInUse):  # B's claim stands, unanswered
+            world.call(keys.claim, "default", "slow-1", owner, print_)
+    else:
+        assert first.status_code == 201, first.text
+        assert [trip["id"] for trip in trips] == [first.json()["id"]]
+        replay = world.client.post("/api/v1/bookings", headers=headers, content=body)
+        assert replay.headers["Idempotent-Replayed"] == "true"
+        assert replay.content == first.content
 
 
 def test_a_confirmation_the_database_fails_once_is_made_again_not_refunded(
