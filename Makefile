@@ -46,13 +46,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/pricing_bench.py
 	$(BIN)/python bench/margin_change_bench.py
 	$(BIN)/python bench/booking_bench.py
-	$(BIN)/python bench/booking_bench.py --offers-ahead 120 --no-bare
+	$(BIN)/python bench/booking_bench.py --offers-ahead 250 --no-bare
 	$(BIN)/python bench/search_bench.py --load
 
 ## make bench-booking: the booking benchmark only (with the offer in each booking, then without)
 bench-booking: $(STAMP)
 	$(BIN)/python bench/booking_bench.py
-	$(BIN)/python bench/booking_bench.py --offers-ahead 120 --no-bare
+	$(BIN)/python bench/booking_bench.py --offers-ahead 250 --no-bare
 
 ## make bench-search: the search benchmark only, reusing the loaded PostgreSQL database
 bench-search: $(STAMP)
