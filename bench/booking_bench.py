@@ -353,7 +353,7 @@ async def offers_ahead(
 
 def bare_app() -> Litestar:
     """A bare Litestar app: POST /bare answers a fixed booking-shaped document."""
-    document = {
+    document: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "status": "held",
         "record_locator": None,
