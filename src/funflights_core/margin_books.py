@@ -89,9 +89,3 @@ class MarginBooks:
                 # One tenant's bad data must not keep every other tenant's rules stale.
                 _log.exception("catching up with the margin rules of %s failed", tenant)
         return stale
-
-    async def watch(self, interval_s: float) -> None:
-        """Poll for changes forever (run it as a background task of a serving process)."""
-        while True:
-            await asyncio.sleep(interval_s)
-            await self.poll()

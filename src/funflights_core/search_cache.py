@@ -6,7 +6,6 @@ fares, seats or margin rules makes older entries unreachable (they age out of th
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any, Generic, TypeVar
@@ -38,13 +37,6 @@ class InventoryVersions:
         """After a write in this process: read the version again if it is being watched."""
         if self._known is not None:
             await self.poll()
-
-    async def watch(self, interval_s: float) -> None:
-        """Poll forever: searches then read the version from memory (a change shows within
-        ``interval_s``) instead of asking the database each time."""
-        while True:
-            await self.poll()
-            await asyncio.sleep(interval_s)
 
 
 class SearchCache(Generic[Value]):

@@ -6,9 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -22,23 +24,38 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_ERRORS: dict[int, IO[bytes]] = {}
+"""Each server's stderr, in a file: a pipe nobody reads fills up and blocks the server."""
+
+
 def serve(port: int, **env: str) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FUNFLIGHTS_")}
-    return subprocess.Popen(
-        command,
-        env={**environment, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    return started(command, {**environment, **env})
+
+
+def started(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A server process, its stderr kept in a temporary file for ``errors_of``."""
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 - read by errors_of until the run ends
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+    _ERRORS[process.pid] = errors
+    return process
+
+
+def errors_of(process: subprocess.Popen[bytes]) -> str:
+    """The end of what a server wrote to stderr."""
+    errors = _ERRORS.get(process.pid)
+    if errors is None:
+        return ""
+    errors.seek(0)
+    return errors.read().decode(errors="replace")[-2000:]
 
 
 def wait_until_ready(base: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            errors = process.stderr.read().decode() if process.stderr else ""
-            raise AssertionError(f"server exited: {errors[-2000:]}")
+            raise AssertionError(f"server exited: {errors_of(process)}")
         try:
             if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
                 return
@@ -134,12 +151,7 @@ def test_several_workers_share_one_key_for_tokens(tmp_path: Path) -> None:
     for args in (["db", "upgrade"], ["demo", "seed"]):
         subprocess.run([*cli, *args], env=environment, check=True, capture_output=True)
     port = free_port()
-    process = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", "2"],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    process = started([*cli, "serve", "--port", str(port), "--workers", "2"], environment)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base, process)

@@ -55,6 +55,7 @@ from entrypoints.http.pricing_wire import (
 )
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.query_guard import reject_unknown_query_parameters
+from entrypoints.http.repeated_failures import RepeatedFailures
 from entrypoints.http.request_context import CallerResolver, TenantDirectory
 from entrypoints.http.route_pages import RoutePages
 from entrypoints.http.routes_controller import RoutesController
@@ -150,12 +151,15 @@ async def _keep_routes_fresh(catalogue: RouteCatalogue, interval_s: float) -> No
 
 async def _follow_margin_rules(books: MarginBooks, interval_s: float) -> None:
     # Rules changed by another process (or the CLI) reach this one at the next poll.
+    failures = RepeatedFailures("checking for margin-rule changes", _log)
     while True:
         await asyncio.sleep(interval_s)
         try:
             await books.poll()
         except Exception:
-            _log.exception("checking for margin-rule changes failed")
+            failures.failed()
+        else:
+            failures.succeeded()
 
 
 async def _copy_shared_pages(store: RedisPageStore) -> None:
@@ -177,12 +181,16 @@ async def _mirror_shared_pages(store: RedisPageStore, interval_s: float) -> None
 
 
 async def _follow_inventory(versions: InventoryVersions, interval_s: float) -> None:
+    # Searches then read the version from memory (a change shows within ``interval_s``).
+    failures = RepeatedFailures("checking the inventory version", _log)
     while True:
         try:
-            await versions.watch(interval_s)
+            await versions.poll()
         except Exception:
-            _log.exception("checking the inventory version failed")
-            await asyncio.sleep(interval_s)
+            failures.failed()
+        else:
+            failures.succeeded()
+        await asyncio.sleep(interval_s)
 
 
 def create_app(container: punq.Container, *, refresh_in_background: bool = True) -> Litestar:
