@@ -46,7 +46,8 @@ from funflights_core.errors import (
 from funflights_core.exchange import CurrencyExchange
 from funflights_core.flight import Flight, FlightStatus
 from funflights_core.flight_search import FEW_SEATS, SALE_LEAD
-from funflights_core.idempotency import ABANDONED_AFTER, IdempotencyRecord, KeyInUse
+from funflights_core.idempotency import KeyInUse
+from funflights_core.idempotent_requests import IdempotentRequests
 from funflights_core.ids import IdGenerator
 from funflights_core.loyalty import points_to_usd
 from funflights_core.loyalty_accounts import LoyaltyService
@@ -607,12 +608,16 @@ class BookingService:
         if tenant_id is None:
             return "ignored: no such booking"
         actor = f"payments:{method.name}"
-        now = self._clock.now()  # the claim's time: only this claim is answered or released
-        claimed = await self._claim_event(tenant_id, event.event_id, actor, now)
-        if claimed is not None:
-            if claimed.answered:
-                return "ignored: already applied"
-            raise KeyInUse("this event is being applied now; send it again shortly")
+        # The event's id is its idempotency key: applied once, a claim abandoned by a dead
+        # process taken over. The claim's time names it when answering or releasing.
+        keys = IdempotentRequests(database=self._database, clock=self._clock)
+        now = self._clock.now()
+        try:
+            applied = await keys.claim(tenant_id, event.event_id, actor, event.event_id, at=now)
+        except KeyInUse:
+            raise KeyInUse("this event is being applied now; send it again shortly") from None
+        if applied is not None:
+            return "ignored: already applied"
         try:
             async with self._database.for_tenant(tenant_id) as uow:
                 booking = await uow.bookings.get(event.reference)
@@ -621,33 +626,12 @@ class BookingService:
             outcome = await self._apply_event(booking, event, method, actor)
         except BaseException:
             # Not applied: the provider's next attempt must be taken, not ignored.
-            async with self._database.for_tenant(tenant_id) as uow:
-                await uow.idempotency.release(event.event_id, actor, claimed_at=now)
-                await uow.commit()
+            await keys.release(tenant_id, event.event_id, actor, claimed_at=now)
             raise
-        async with self._database.for_tenant(tenant_id) as uow:
-            # Not kept if another process took the claim over meanwhile: applying an event
-            # twice changes nothing (the booking holds the payment already).
-            answer = outcome.encode()
-            await uow.idempotency.answer(event.event_id, actor, 200, answer, claimed_at=now)
-            await uow.commit()
+        # Not kept if another process took the claim over meanwhile: applying an event twice
+        # changes nothing (the booking holds the payment already).
+        await keys.answer(tenant_id, event.event_id, actor, 200, outcome.encode(), claimed_at=now)
         return outcome
-
-    async def _claim_event(
-        self, tenant_id: str, event_id: str, actor: str, now: datetime
-    ) -> IdempotencyRecord | None:
-        """Claim a callback's event id; a claim abandoned by a dead process is taken over."""
-        record = IdempotencyRecord(event_id, actor, event_id, now)
-        async with self._database.for_tenant(tenant_id) as uow:
-            claimed = await uow.idempotency.claim(record)
-            stale = claimed is not None and now - claimed.created_at >= ABANDONED_AFTER
-            if claimed is not None and stale and not claimed.answered:
-                if await uow.idempotency.take_over(record, claimed.created_at):
-                    claimed = None
-                else:  # another process took it over first
-                    claimed = await uow.idempotency.claim(record)
-            await uow.commit()
-        return claimed
 
     async def _apply_event(
         self, booking: Booking, event: PaymentEvent, method: PaymentMethod, actor: str

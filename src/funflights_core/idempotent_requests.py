@@ -6,8 +6,8 @@ import logging
 from datetime import datetime
 
 from funflights_core.clock import Clock
-from funflights_core.idempotency import ABANDONED_AFTER, KEPT_FOR, IdempotencyRecord
-from funflights_core.unit_of_work import UnitOfWorkFactory
+from funflights_core.idempotency import ABANDONED_AFTER, KEPT_FOR, IdempotencyRecord, KeyInUse
+from funflights_core.unit_of_work import TenantUnitOfWork, UnitOfWorkFactory
 
 _log = logging.getLogger(__name__)
 
@@ -77,6 +77,22 @@ class IdempotentRequests:
             kept = await uow.idempotency.answer(key, owner, status, body, claimed_at=claimed_at)
             await uow.commit()
         return kept
+
+    async def keep_in(self, uow: TenantUnitOfWork, answered: IdempotencyRecord) -> None:
+        """Keep the answer of the claim made at ``answered.created_at`` in the work's own
+        unit of work; ``KeyInUse`` (the work must be rolled back) if another request holds
+        the key now."""
+        kept = await uow.idempotency.answer(
+            answered.key,
+            answered.owner,
+            answered.status or 200,
+            answered.body or b"",
+            claimed_at=answered.created_at,
+        )
+        # Not kept: the claim was taken over (this request took more than ABANDONED_AFTER).
+        # Kept anew if the key is free again (the later request failed and let it go).
+        if not kept and await uow.idempotency.claim(answered) is not None:
+            raise KeyInUse("this request's Idempotency-Key was taken over by another")
 
     async def release(
         self, tenant_id: str, key: str, owner: str, *, claimed_at: datetime | None = None

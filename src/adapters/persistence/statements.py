@@ -67,9 +67,8 @@ class Rows:
 
     def scalar_one_or_none(self) -> Any | None:
         """The first column of the only row, or None when there is none."""
-        if len(self._rows) > 1:
-            raise ValueError("more than one row where at most one was expected")
-        return self._rows[0][0] if self._rows else None
+        row = self.one_or_none()
+        return None if row is None else row[0]
 
 
 @attrs.define

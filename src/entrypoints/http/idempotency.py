@@ -12,7 +12,7 @@ from litestar import Request, Response
 from entrypoints.http.api_context import ApiContext
 from funflights_core.booking import Booking
 from funflights_core.bookings import Receipt
-from funflights_core.idempotency import IdempotencyRecord, KeyInUse, checked_key, fingerprint
+from funflights_core.idempotency import IdempotencyRecord, checked_key, fingerprint
 from funflights_core.unit_of_work import TenantUnitOfWork
 
 REPLAYED = "Idempotent-Replayed"
@@ -36,17 +36,17 @@ async def idempotent(
     api: ApiContext,
     request: Request[Any, Any, Any],
     work: Callable[[Receipt | None], Awaitable[tuple[int, msgspec.Struct]]],
-    answer: Answer | None = None,
+    answer: Answer,
 ) -> Response[bytes]:
     """Run ``work`` once per Idempotency-Key (when one is sent), and answer as it did.
 
     Only a success is kept: a refused request (a declined card, a changed price) may be
-    sent again with the same key once the cause is fixed. With ``answer``, ``work`` gets a
-    receipt to hand the booking service: the response is then kept in the transaction that
-    stores the booking, so a crash between the two cannot leave the key claimed with no
-    answer (which replays would see as in progress until the key is dropped). When the
-    work goes on after that transaction (refunds asked for after a cancellation) and
-    answers otherwise, that answer replaces the kept one.
+    sent again with the same key once the cause is fixed. ``work`` gets a receipt to hand
+    the booking service, which calls it with the booking (``answer`` makes the response):
+    the response is then kept in the transaction that stores the booking, so a crash
+    between the two cannot leave the key claimed with no answer (which replays would see
+    as in progress). When the work goes on after that transaction (refunds asked for after
+    a cancellation) and answers otherwise, that answer replaces the kept one.
     """
     header = request.headers.get("idempotency-key")
     if header is None:
@@ -68,25 +68,15 @@ async def idempotent(
         response.headers[REPLAYED] = "true"
         return response
     kept: list[tuple[int, bytes]] = []
-    receipt: Receipt | None = None
-    if answer is not None:
-        present = answer
 
-        async def keep(uow: TenantUnitOfWork, booking: Booking) -> None:
-            status, done = present(booking)
-            encoded = msgspec.json.encode(done)
-            if not await uow.idempotency.answer(key, owner, status, encoded, claimed_at=at):
-                # The claim was taken over (this request took more than 5 minutes). Kept
-                # anew if the key is free again (the later request failed and let it go);
-                # if another request holds it, this one's work is rolled back.
-                answered = IdempotencyRecord(key, owner, print_, at, status, encoded)
-                if await uow.idempotency.claim(answered) is not None:
-                    raise KeyInUse("this request's Idempotency-Key was taken over by another")
-            kept.append((status, encoded))
+    async def keep(uow: TenantUnitOfWork, booking: Booking) -> None:
+        status, done = answer(booking)
+        encoded = msgspec.json.encode(done)
+        await requests.keep_in(uow, IdempotencyRecord(key, owner, print_, at, status, encoded))
+        kept.append((status, encoded))
 
-        receipt = keep
     try:
-        status, done = await work(receipt)
+        status, done = await work(keep)
         encoded = msgspec.json.encode(done)
     except BaseException:
         await requests.release(tenant, key, owner, claimed_at=at)  # answered: kept as it is

@@ -1053,6 +1053,34 @@ def test_a_callback_in_flight_is_retried_and_an_abandoned_one_taken_over(world: 
     assert taken_over.json() == {"result": "confirmed"}
 
 
+def test_a_callback_that_failed_to_apply_is_taken_at_the_next_attempt(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    booking = world.held()
+    world.pay(booking, method="bitcoin")
+    stored = world.call(world.parts.bookings.get, world.buyers["ada"], booking["id"])
+    bitcoin = world.parts.payments.get("bitcoin")
+    assert isinstance(bitcoin, BitcoinSandbox)
+    ref = stored.payment.provider_ref
+    btc = Decimal(stored.payment.action.data["btc_amount"])
+    headers, body = bitcoin.simulated_payment(ref, btc, world.clock.now())
+    service = type(world.parts.bookings)
+    apply = service._apply_event
+
+    async def broken(*_: Any, **__: Any) -> str:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(service, "_apply_event", broken)
+    hook = "/api/v1/payments/webhooks/bitcoin"
+    failed = world.client.post(hook, headers=headers, content=body)
+    assert failed.status_code == 500
+    monkeypatch.setattr(service, "_apply_event", apply)
+
+    again = world.client.post(hook, headers=headers, content=body)  # the provider retries
+
+    assert again.json() == {"result": "confirmed"}  # the failed claim was let go
+
+
 def test_a_reseller_books_pays_and_cancels_with_its_api_key(world: World) -> None:
     admin = AccessClaims("boss", "default", frozenset({Role.TENANT_ADMIN}), NOW, NOW, "t", "f")
     issued = world.call(
