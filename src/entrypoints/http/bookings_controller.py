@@ -31,7 +31,8 @@ BookingId = Annotated[str, Parameter(description="The booking's id.", max_length
 KEY_DOC = (
     " Send an Idempotency-Key header to make a retry safe: a replay gets the first answer "
     "(with Idempotent-Replayed: true), the same key with another body is a 422, and a replay "
-    "while the first is still at work a 409."
+    "while the first is still at work a 409 (after 5 minutes without an answer, the first is "
+    "taken to have died, and the replay does the work)."
 )
 
 
